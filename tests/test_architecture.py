@@ -1,0 +1,44 @@
+"""Layering rules: the data code never depends on the UI."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from layers import REPO_ROOT
+
+UI_FREE = [REPO_ROOT / "layers", REPO_ROOT / "geodata", REPO_ROOT / "scripts"]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _python_files() -> list[Path]:
+    return sorted(p for folder in UI_FREE if folder.exists() for p in folder.rglob("*.py"))
+
+
+def test_there_is_code_to_check() -> None:
+    assert any(p.parent.name == "layers" for p in _python_files())
+
+
+@pytest.mark.parametrize("path", _python_files(), ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_layers_geodata_and_scripts_never_import_streamlit(path: Path) -> None:
+    imported = _imported_modules(path)
+    assert not {"streamlit", "streamlit_folium"} & imported
+
+
+def test_layers_never_import_the_portal() -> None:
+    offenders = [
+        p for p in (REPO_ROOT / "layers").rglob("*.py") if "portal" in _imported_modules(p)
+    ]
+    assert offenders == []
