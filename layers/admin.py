@@ -7,9 +7,11 @@ Everything comes from installed packages, never the network:
 * seat points from the ``adcodes.csv`` table shipped in ``cpca``;
 * former names (梁平县 -> 梁平区) from ``geodata/reference/former_names.csv``.
 
-Both AMap-derived sources are in GCJ-02, AMap's obfuscated datum (AMap's web
-service documents its output as GCJ-02, and the published extracts of its district
-boundaries say the same); they are converted to WGS-84 with
+Both AMap-derived sources are in GCJ-02, AMap's obfuscated datum: AMap's web
+services return GCJ-02, and published extracts of its district boundaries say so
+(https://github.com/GaryBikini/ChinaAdminDivisonSHP: "实际为火星坐标系——GCJ-02").
+The data agree: cpca's seat of 达川区 lies ~500 m east-south-east of where the
+WGS-84 inverse puts it, the GCJ-02 signature. They are converted to WGS-84 with
 :mod:`layers.datum` before anything is stored. The prepared layers are cached as
 GeoParquet under ``build/reference/`` keyed by the package versions and the
 former-names table, so preparation runs once and takes a few seconds.
