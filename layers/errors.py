@@ -59,3 +59,7 @@ class AmbiguousPlaceError(PlaceNameError):
 
 class OfflineAssetError(PortalError):
     """A web asset would be fetched from outside the portal's own server."""
+
+
+class DocumentReadError(PortalError):
+    """A document cannot be read as text (empty, binary, too large, no text layer...)."""
