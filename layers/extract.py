@@ -1,0 +1,264 @@
+"""Plan text -> project records in the annotation format (shared/spec/ANNOTATION.md).
+
+The pipeline is: clauses with their years (:mod:`layers.segment`) -> named
+mentions (:mod:`layers.mentions`) -> a status for each mention from the words
+that govern it -> one record per project, merging repeated mentions (every dated
+stage goes to ``timeline``; every quote is kept with its offsets).
+
+Status comes from the nearest governing words. Words after the name that end the
+clause ("…建成通车", "…前期工作", "…力争开工") apply to every name listed before
+them; otherwise the verb in front of the name does ("加快建设X", "规划X"). Hedges
+keep a project a stage back: "力争开工" is still preparatory. Names used as
+landmarks ("依托X", "以X…为发展轴", "巩固…成果") are existing, completed
+facilities that the document reports rather than plans.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from layers.mentions import Mention, find_mentions
+from layers.segment import Clause, split_clauses
+
+logger = logging.getLogger(__name__)
+
+STATUSES = ("proposed", "preparatory", "under_construction", "completed")
+_RANK = {s: i for i, s in enumerate(STATUSES)}
+
+# (pattern, status), checked in order: first match wins within a window.
+_AFTER_CUES: tuple[tuple[str, str], ...] = (
+    (r"前期(?:工作|规划)?|可研|立项|初设|财评|招投标|认定|招商|规划研究", "preparatory"),
+    (r"力争(?:开工|开建|启动)|争取开工|启动建设|开工准备", "preparatory"),
+    (r"建成通车|建成投运|建成投用|建成|通车|投运|投用|竣工|完工|通航|成功创建|创建成功|封关运营|获批", "completed"),
+    (r"开工|开建|复工|加快建设|建设|在建|扩能改造加快|实施", "under_construction"),
+    (r"纳入|规划", "proposed"),
+)  # fmt: skip
+_BEFORE_CUES: tuple[tuple[str, str], ...] = (
+    (r"力争(?:开工|开建|启动)|争取开工|启动|力争实施", "preparatory"),
+    (r"规划建设|规划|谋划|研究|争取纳入|推动.{0,6}纳入|积极争创|争创|争取", "proposed"),
+    (r"全面建成|基本建成|建成|建好|投用|全面完成|完成.{0,6}建设|通车|创建成功", "completed"),
+    (r"创建", "preparatory"),
+    (r"开工建设|开工|开建|加快建设|加快推进|推进|加快|建设|新建|续建|实施|打造|提速|联通|共建|培育|完善|营运好", "under_construction"),
+    (r"依托|以|保护好|巩固|沿线", "completed"),
+)  # fmt: skip
+_AFTER_RE = [(re.compile(p), s) for p, s in _AFTER_CUES]
+_BEFORE_RE = [(re.compile(p), s) for p, s in _BEFORE_CUES]
+_LANDMARK_RE = re.compile(r"依托|以.{0,30}为|保护好|巩固提升|沿线")
+_ENDPOINT_SPLIT_RE = re.compile(r"经|至|—|－")
+_HEAD_SUFFIX_RE = re.compile(r"(?:高速公路|高速铁路|高速|铁路|高铁|公路)$")
+
+
+@dataclass
+class Stage:
+    """One mention's contribution: a status, the years it is dated to, its quote."""
+
+    status: str
+    years: tuple[int, ...]
+    reported: bool
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass
+class ProjectRecord:
+    """A project as it appears in one document (the annotation guide's unit)."""
+
+    doc: str
+    name: str
+    category: str
+    stages: list[Stage] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    counties: list[str] = field(default_factory=list)
+    endpoints: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return max((s.status for s in self.stages), key=_RANK.__getitem__)
+
+    @property
+    def reported(self) -> bool:
+        best = [s for s in self.stages if s.status == self.status]
+        return all(s.reported for s in best)
+
+    @property
+    def timeline(self) -> list[dict[str, object]]:
+        by_year: dict[int, str] = {}
+        for stage in self.stages:
+            for year in stage.years:
+                old = by_year.get(year)
+                if old is None or _RANK[stage.status] > _RANK[old]:
+                    by_year[year] = stage.status
+        return [{"year": y, "status": by_year[y]} for y in sorted(by_year)]
+
+    @property
+    def target_year(self) -> int | None:
+        timeline = self.timeline
+        done = [t["year"] for t in timeline if t["status"] == "completed"]
+        if done:
+            return int(min(done))
+        return int(timeline[-1]["year"]) if timeline else None
+
+    @property
+    def quote(self) -> str:
+        best = [s for s in self.stages if s.status == self.status]
+        return min(best, key=lambda s: len(s.quote)).quote
+
+    def to_json(self) -> dict[str, object]:
+        """The record in the annotation format, plus every quote with its offsets."""
+        return {
+            "doc": self.doc,
+            "name": self.name,
+            "aliases": [a for a in self.aliases if a != self.name],
+            "category": self.category,
+            "status": self.status,
+            "reported": self.reported,
+            "target_year": self.target_year,
+            "timeline": self.timeline,
+            "counties": self.counties,
+            "endpoints": self.endpoints,
+            "quote": self.quote,
+            "mentions": [
+                {
+                    "quote": s.quote,
+                    "start": s.start,
+                    "end": s.end,
+                    "status": s.status,
+                    "years": list(s.years),
+                }
+                for s in self.stages
+            ],
+        }
+
+
+def _first_cue(text: str, cues: list[tuple[re.Pattern[str], str]], *, last: bool) -> str | None:
+    best: tuple[int, str] | None = None
+    for pattern, status in cues:
+        for m in pattern.finditer(text):
+            pos = m.end() if last else -m.start()
+            if best is None or pos > best[0]:
+                best = (pos, status)
+            break
+    return best[1] if best else None
+
+
+def mention_status(text: str, clause: Clause, mention: Mention, next_start: int) -> str:
+    """The stage a clause gives a mention (see the module docstring for the rules)."""
+    after = text[mention.end : clause.end]  # a coordinated list never crosses a comma
+    before = text[clause.sentence_start : mention.start]
+    before_clause = re.split(r"[，,；;：:]", before)[-1]
+    if _LANDMARK_RE.search(before_clause) and not re.search(
+        r"建成|开工|推进|加快|建设", before_clause[-6:]
+    ):
+        return "completed"
+    for pattern, status in _AFTER_RE:
+        hit = pattern.search(after)
+        if hit and (hit.start() < 12 or status in {"preparatory", "completed"}):
+            return status
+    status = _first_cue(before_clause, _BEFORE_RE, last=True)
+    if status:
+        return status
+    return "under_construction"
+
+
+def _key(name: str) -> str:
+    """Spelling-insensitive key: 达州绕城西段高速公路 = 达州绕城高速公路西段."""
+    key = re.sub(r"[（()）“”\s]", "", name)
+    key = re.sub(r"项目$|工程$", "", key)
+    key = re.sub(r"园区$", "园", key)
+    return re.sub(r"高速公路|高速铁路|高速|公路", "", key)
+
+
+def _endpoints(name: str) -> list[str]:
+    stem = _HEAD_SUFFIX_RE.sub("", re.sub(r"(?:扩能改造)?(?:项目)?$", "", name))
+    if not re.search(r"至|经|—", stem) or stem.endswith("段"):
+        return []
+    parts = [p for p in _ENDPOINT_SPLIT_RE.split(stem) if p]
+    return parts if all(2 <= len(p) <= 6 for p in parts) else []
+
+
+def _abbreviations(endpoints: list[str]) -> set[str]:
+    """Short forms of a line named by its endpoints: 镇巴经达州至广安 -> 镇达广, 镇广."""
+    names = [p[:2] for p in endpoints]
+    extra = endpoints[-1][2:]  # 达州至万州直达 -> 达万直达
+    initials = "".join(n[0] for n in names)
+    ends = names[0][0] + names[-1][0]
+    return {initials, ends, initials + extra, ends + extra}
+
+
+def _is_section(name: str) -> bool:
+    return bool(re.search(r"段$|期(?:工程|项目)?[）)]?$", name))
+
+
+def records_from_text(text: str, *, doc_id: str, doc_year: int | None) -> list[ProjectRecord]:
+    """Extract one record per named project from normalised document text."""
+    records: dict[tuple[str, str], ProjectRecord] = {}
+    n_mentions = 0
+    for clause in split_clauses(text, doc_year=doc_year):
+        mentions = find_mentions(text, clause.start, clause.end)
+        for i, mention in enumerate(mentions):
+            n_mentions += 1
+            nxt = mentions[i + 1].start if i + 1 < len(mentions) else clause.end
+            status = mention_status(text, clause, mention, nxt)
+            landmark = status == "completed" and bool(
+                _LANDMARK_RE.search(text[clause.sentence_start : mention.start][-20:])
+            )
+            q_start = clause.start if mention.start - clause.start < 40 else mention.start
+            q_end = min(clause.end, max(mention.end, q_start) + 12)
+            raw = text[q_start:q_end]
+            quote = raw.strip(" ，,。；;、")
+            q_start += len(raw) - len(raw.lstrip(" ，,。；;、"))
+            q_end = q_start + len(quote)
+            stage = Stage(status, clause.years, clause.reported or landmark, quote, q_start, q_end)
+            key = (mention.category, _key(mention.name))
+            record = records.get(key)
+            if record is None:
+                record = ProjectRecord(doc=doc_id, name=mention.name, category=mention.category)
+                record.endpoints = _endpoints(mention.name)
+                records[key] = record
+            elif mention.name not in record.aliases and mention.name != record.name:
+                record.aliases.append(mention.name)
+            record.stages.append(stage)
+    merged = merge_abbreviations(list(records.values()))
+    logger.info("extract %s: %d mentions -> %d records", doc_id, n_mentions, len(merged))
+    return merged
+
+
+def merge_abbreviations(records: Iterable[ProjectRecord]) -> list[ProjectRecord]:
+    """Fold 开梁高速 into 开江至梁平高速: a name that is its endpoints' initials."""
+    records = list(records)
+    by_abbrev: dict[tuple[str, str], ProjectRecord] = {}
+    for record in records:
+        if len(record.endpoints) >= 2:
+            for abbrev in _abbreviations(record.endpoints):
+                by_abbrev.setdefault((record.category, abbrev), record)
+    kept: list[ProjectRecord] = []
+    for record in records:
+        stem = _key(record.name)
+        target = by_abbrev.get((record.category, stem))
+        if target is None or target is record or record.endpoints:
+            target = _containing(record, kept)
+        if target is not None and target is not record:
+            target.aliases.append(record.name)
+            target.stages.extend(record.stages)
+        else:
+            kept.append(record)
+    return kept
+
+
+def _containing(record: ProjectRecord, others: list[ProjectRecord]) -> ProjectRecord | None:
+    """An earlier record of the same project spelt longer or shorter (数字经济产业园 /
+    达州高新区数字经济产业园); sections and phases of a line are never folded."""
+    key = _key(record.name)
+    if len(key) < 4 or _is_section(record.name):
+        return None
+    for other in others:
+        other_key = _key(other.name)
+        if other.category != record.category or _is_section(other.name) or len(other_key) < 4:
+            continue
+        if key.endswith(other_key) or other_key.endswith(key) or key.startswith(other_key):
+            return other
+    return None

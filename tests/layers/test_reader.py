@@ -1,0 +1,323 @@
+"""Reading documents as text, and normalising text with an exact map back to it."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import docx
+import pytest
+from pypdf import PdfWriter
+
+from layers import reader
+from layers.corpus import SOURCES_DIR
+from layers.errors import DocumentReadError
+from layers.reader import NormalisedText, SourceText, normalise, read_document
+
+PARAGRAPH = (
+    "达州市人民政府关于印发重点项目建设计划的通知。各县（市、区）人民政府，达州高新区管委会："
+    "现将《2025年达州市重点项目建设计划》印发给你们，请认真贯彻执行。"
+    "加快推进达州至万州高速公路扩能改造，力争年内建成通车。"
+)
+PARAGRAPH_TRADITIONAL = (
+    "達州市人民政府關於印發重點項目建設計劃的通知。各縣（市、區）人民政府，達州高新區管委會："
+    "現將《2025年達州市重點項目建設計劃》印發給你們，請認真貫徹執行。"
+    "加快推進達州至萬州高速公路擴能改造，力爭年內建成通車。"
+)
+CORPUS_FILES = sorted(SOURCES_DIR.glob("*.txt"))
+
+
+def _quote_of(norm: NormalisedText, found: str) -> str:
+    start = norm.text.index(found)
+    return norm.original_quote(start, start + len(found))
+
+
+# ------------------------------------------------------------------------ normalise
+
+
+@pytest.mark.parametrize(
+    ("original", "expected", "found", "quote"),
+    [
+        ("G245 巴州段", "G245巴州段", "G245巴州段", "G245 巴州段"),
+        ("2025 年", "2025年", "2025年", "2025 年"),
+        ("张 杰", "张杰", "张杰", "张 杰"),
+        ("达州 至 万州", "达州至万州", "州至万", "州 至 万"),
+        (
+            "达州\u3000至\u00a0万州\t高速",
+            "达州至万州高速",
+            "达州至万州高速",
+            "达州\u3000至\u00a0万州\t高速",
+        ),
+        ("Line  one   two", "Line one two", "one two", "one   two"),
+        ("  项目名称  \n  G210  ", "项目名称\nG210", "称\nG", "称  \n  G"),
+    ],
+)
+def test_spaces_beside_chinese_go_and_other_runs_collapse(
+    original: str, expected: str, found: str, quote: str
+) -> None:
+    norm = normalise(original)
+    assert norm.text == expected
+    assert _quote_of(norm, found) == quote
+
+
+def test_full_width_ascii_becomes_half_width_but_chinese_punctuation_stays() -> None:
+    norm = normalise("Ｇ２１０线，全长１２．５ｋｍ（一期）")
+    assert norm.text == "G210线，全长12.5km（一期）"
+    assert _quote_of(norm, "12.5km") == "１２．５ｋｍ"
+    assert normalise("１，０００").text == "1，000"
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("各县(市、区)人民政府,达州高新区:", "各县（市、区）人民政府，达州高新区："),
+        ("责任单位;配合单位!是否?", "责任单位；配合单位！是否？"),
+        ("比例达到9:33:58, 总额1,000万元", "比例达到9:33:58，总额1,000万元"),
+        ("增长3.5%, 达到 1,000", "增长3.5%，达到1,000"),
+        ("项目), 建设", "项目），建设"),
+        ("a, b (c)", "a, b (c)"),
+    ],
+)
+def test_punctuation_beside_chinese_becomes_full_width(original: str, expected: str) -> None:
+    assert normalise(original).text == expected
+
+
+def test_full_width_punctuation_maps_back_to_the_half_width_original() -> None:
+    norm = normalise("各县(市、区)人民政府,达州")
+    assert _quote_of(norm, "（市、区）人民政府，") == "(市、区)人民政府,"
+
+
+def test_traditional_chinese_becomes_simplified_and_quotes_the_traditional() -> None:
+    norm = normalise("達州至萬州高速公路建成通車")
+    assert norm.text == "达州至万州高速公路建成通车"
+    assert _quote_of(norm, "万州高速公路") == "萬州高速公路"
+
+
+def test_length_changing_conversion_falls_back_to_single_characters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class PhraseGrowsConverter:
+        def convert(self, text: str) -> str:
+            return text.replace("萬州", "万州市").replace("萬", "万")
+
+    reader._simplify_char.cache_clear()
+    monkeypatch.setattr(reader, "_t2s", PhraseGrowsConverter)
+    try:
+        norm = normalise("達州\n萬州段")
+    finally:
+        reader._simplify_char.cache_clear()
+    assert norm.text == "達州\n万州段"
+    assert _quote_of(norm, "万州段") == "萬州段"
+
+
+def test_html_tags_go_breaks_become_lines_and_entities_decode() -> None:
+    original = (
+        "<div class='x'><p>达州&nbsp;至&amp;万州</p>"
+        "<script type='text/javascript'>var a = 1;</script>"
+        "<style>p {color: red}</style>G210<br/>&#20013;&#x56FD;&lt;b&gt;</div>"
+    )
+    norm = normalise(original)
+    assert norm.text == "达州至&万州\nG210\n中国<b>"
+    assert _quote_of(norm, "州至&万") == "州&nbsp;至&amp;万"
+    assert _quote_of(norm, "中") == "&#20013;"
+    assert _quote_of(norm, "G210\n中") == "G210<br/>&#20013;"
+    assert normalise("x<y and 《规划》<2025>").text == "x<y and《规划》<2025>"
+
+
+def test_zero_width_characters_and_line_endings() -> None:
+    norm = normalise("\ufeff达\u200b州\u200c至\u200d万州\r\n第二行\r第三行")
+    assert norm.text == "达州至万州\n第二行\n第三行"
+    assert _quote_of(norm, "达州至") == "达\u200b州\u200c至"
+    assert _quote_of(norm, "州\n第") == "州\r\n第"
+
+
+def test_original_span_edges() -> None:
+    norm = normalise("  G245 巴州段  ")
+    assert norm.text == "G245巴州段"
+    assert norm.original_span(0, 0) == (2, 2)
+    assert norm.original_span(4, 4) == (7, 7)
+    assert norm.original_span(7, 7) == (10, 10)
+    assert norm.original_span(0, 7) == (2, 10)
+    assert normalise("   ").original_span(0, 0) == (0, 0)
+    with pytest.raises(ValueError, match="outside"):
+        norm.original_span(3, 8)
+
+
+def test_plain_simplified_text_is_unchanged() -> None:
+    norm = normalise(PARAGRAPH)
+    assert norm.text == PARAGRAPH
+    assert norm.starts == tuple(range(len(PARAGRAPH)))
+
+
+# -------------------------------------------------------------------- read_document
+
+
+def test_utf8_text() -> None:
+    assert read_document(PARAGRAPH.encode("utf-8"), name="a.txt") == SourceText(
+        text=PARAGRAPH, encoding="utf-8", fmt="txt", name="a.txt"
+    )
+
+
+def test_utf8_with_bom_and_crlf() -> None:
+    source = read_document(b"\xef\xbb\xbf" + "达州\r\n万州\r".encode(), name="b.txt")
+    assert (source.text, source.encoding, source.fmt) == ("达州\n万州\n", "utf-8-sig", "txt")
+
+
+def test_utf16_with_bom() -> None:
+    source = read_document(PARAGRAPH.encode("utf-16"), name="c.txt")
+    assert source.text == PARAGRAPH
+    assert source.encoding in {"utf-16-le", "utf-16-be"}
+
+
+@pytest.mark.parametrize("codec", ["gbk", "gb18030"])
+def test_gbk_and_gb18030_text_decode_as_gb18030(codec: str) -> None:
+    source = read_document(PARAGRAPH.encode(codec), name="d.txt")
+    assert (source.text, source.encoding, source.fmt) == (PARAGRAPH, "gb18030", "txt")
+
+
+def test_big5_text() -> None:
+    source = read_document(PARAGRAPH_TRADITIONAL.encode("big5"), name="e.txt")
+    assert (source.text, source.encoding) == (PARAGRAPH_TRADITIONAL, "big5")
+    assert normalise(source.text).text == PARAGRAPH
+
+
+def test_docx_paragraphs_and_tables_in_document_order() -> None:
+    document = docx.Document()
+    document.add_paragraph("一、重点项目")
+    table = document.add_table(rows=2, cols=2)
+    for row, cells in zip(
+        table.rows, [("项目名称", "建设内容"), ("G245巴州段", "改建")], strict=True
+    ):
+        for cell, value in zip(row.cells, cells, strict=True):
+            cell.text = value
+    document.add_paragraph("二、保障措施")
+    merged = document.add_table(rows=1, cols=3)
+    merged.cell(0, 0).merge(merged.cell(0, 1)).text = "达州至万州"
+    merged.cell(0, 2).text = "2025年"
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    source = read_document(buffer.getvalue(), name="plan.docx")
+    assert (source.encoding, source.fmt) == ("docx", "docx")
+    assert source.text == (
+        "一、重点项目\n项目名称\t建设内容\nG245巴州段\t改建\n二、保障措施\n达州至万州\t2025年"
+    )
+
+
+def _minimal_pdf(text: str) -> bytes:
+    """A one-page PDF whose Helvetica text object draws ``text`` (ASCII)."""
+    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref_at = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref_at,
+    )
+    return bytes(out)
+
+
+def test_pdf_with_a_text_layer() -> None:
+    source = read_document(_minimal_pdf("G210 2025"), name="scan.bin")
+    assert (source.encoding, source.fmt) == ("pdf", "pdf")
+    assert "G210 2025" in source.text
+
+
+def test_pdf_without_text_asks_for_ocr() -> None:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(DocumentReadError, match=r"blank\.pdf: the PDF has no text layer.*OCR"):
+        read_document(buffer.getvalue(), name="blank.pdf")
+
+
+def test_broken_pdf() -> None:
+    with pytest.raises(DocumentReadError, match=r"x\.pdf: the PDF cannot be parsed"):
+        read_document(b"%PDF-1.4\nnot really a pdf", name="x.pdf")
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "empty.txt", r"empty\.txt: the document is empty \(0 bytes\)\."),
+        (b" \r\n\t \n", "blank.txt", r"contains no text \(only whitespace\)"),
+        ("\u3000\n".encode("gbk"), "blank-gbk.txt", r"contains no text"),
+        (bytes(range(256)) * 50, "junk.bin", r"contains NUL bytes.*binary"),
+        (random.Random(1).randbytes(4096), "junk.txt", r"contains NUL bytes.*binary"),
+        (
+            random.Random(2).randbytes(4096).replace(b"\x00", b""),
+            "junk2.txt",
+            r"no text encoding fits these bytes",
+        ),
+        (b"ok" + b"\x01\x02\x03" * 10, "ctl.txt", r"94% of the decoded characters are control"),
+        (b"PK\x03\x04garbage", "fake.docx", r"fake\.docx: not a valid \.docx Word document"),
+        (b"plain text", "renamed.docx", r"not a valid \.docx"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old.doc", r"legacy Word \.doc"),
+    ],
+)
+def test_unreadable_input_is_refused_with_a_clear_message(
+    data: bytes, name: str, message: str
+) -> None:
+    with pytest.raises(DocumentReadError, match=message):
+        read_document(data, name=name)
+
+
+def test_over_the_size_limit() -> None:
+    with pytest.raises(
+        DocumentReadError,
+        match=r"big\.txt: the document is 0\.00 MB \(2,000 bytes\), over the 0\.00 MB "
+        r"\(1,000 bytes\) limit\.",
+    ):
+        read_document(b"x" * 2000, name="big.txt", max_bytes=1000)
+    assert read_document(b"x" * 1000, name="ok.txt", max_bytes=1000).text == "x" * 1000
+
+
+# ------------------------------------------------------------------------- corpus
+
+
+def test_the_corpus_has_five_text_documents() -> None:
+    assert len(CORPUS_FILES) == 5
+
+
+def _context_free(char: str) -> bool:
+    """Han characters and ASCII letters/digits normalise the same wherever they stand.
+
+    Punctuation and spaces depend on their neighbours, so a quote cut right beside
+    one cannot be expected to normalise alone as it did in context.
+    """
+    return ("\u4e00" <= char <= "\u9fff") or (char.isascii() and char.isalnum())
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name[:3])
+def test_corpus_reads_as_utf8_and_quotes_round_trip(path: Path) -> None:
+    source = read_document(path.read_bytes(), name=path.name)
+    assert (source.encoding, source.fmt) == ("utf-8", "txt")
+    norm = normalise(source.text)
+    assert len(norm.text) > 10_000
+    assert list(norm.starts) == sorted(norm.starts)
+    assert list(norm.ends) == sorted(norm.ends)
+
+    anchors = [i for i, char in enumerate(norm.text) if _context_free(char)]
+    rng = random.Random(path.name)
+    for _ in range(50):
+        start = rng.choice(anchors)
+        ends = [i + 1 for i in anchors if start <= i < start + 60]
+        end = rng.choice(ends)
+        quote = norm.original_quote(start, end)
+        assert quote in source.text
+        assert normalise(quote).text == norm.text[start:end], (start, end, quote)
