@@ -43,9 +43,9 @@ DEFAULT_MAX_BYTES = 50 * MEGABYTE
 MAX_JUNK_SHARE = 0.05
 """Above this share of control/replacement characters, decoded bytes are not text."""
 
-# GBK and GB2312 are subsets of GB18030; decoding with the superset never loses a
-# character the detector's narrower guess would have decoded.
+# GBK and GB2312 are subsets of GB18030: decoding with the superset loses nothing.
 _GB_ALIASES = frozenset({"gbk", "gb2312", "cp936", "ms936", "euc_cn", "euccn", "gb18030"})
+_CJK_CODECS = ["gb18030", "big5"]  # a list: charset-normalizer's cp_isolation wants one
 # (mark, codec, reported name); UTF-32 LE comes first because its mark starts like UTF-16 LE's.
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
@@ -59,8 +59,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SPACES = frozenset(" \t\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B))))
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _LINE_BREAKS = frozenset("\n\x0b\x0c\x85\u2028\u2029")
-# Half-width punctuation that becomes its full-width form beside Chinese text; the
-# full-width forms themselves are never folded to half-width.
+# Becomes full-width beside Chinese; the full-width forms are never folded to half-width.
 _TO_FULL_WIDTH = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
 _KEPT_FULL_WIDTH = frozenset(_TO_FULL_WIDTH.values())
 _CJK_PUNCT_EXTRA = frozenset("“”‘’…—―·")
@@ -129,10 +128,8 @@ class NormalisedText:
         if not 0 <= start <= end <= len(self.text):
             raise ValueError(f"span ({start}, {end}) is outside 0..{len(self.text)}")
         if start == end:
-            if start < len(self.text):
-                pos = self.starts[start]
-            else:
-                pos = self.ends[-1] if self.ends else 0
+            at_end = self.ends[-1] if self.ends else 0
+            pos = self.starts[start] if start < len(self.text) else at_end
             return pos, pos
         return self.starts[start], self.ends[end - 1]
 
@@ -207,6 +204,8 @@ def _decode_text(data: bytes, name: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     best = charset_normalizer.from_bytes(data).best()
+    if best is None:  # CJK prose with half-width punctuation can look "chaotic": retry tolerantly
+        best = charset_normalizer.from_bytes(data, cp_isolation=_CJK_CODECS, threshold=0.5).best()
     if best is None:
         raise DocumentReadError(
             f"{name}: no text encoding fits these bytes; the file looks binary, not a text "
@@ -231,11 +230,8 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
 
 def _check_not_junk(text: str, name: str) -> str:
     """Reject decoded text dominated by control or replacement characters."""
-    junk = sum(
-        1
-        for c in text
-        if c == "\ufffd" or (unicodedata.category(c) == "Cc" and c not in "\t\n\r\x0c")
-    )
+    ok = "\t\n\r\x0c"
+    junk = sum(c == "\ufffd" or (unicodedata.category(c) == "Cc" and c not in ok) for c in text)
     if text and junk / len(text) > MAX_JUNK_SHARE:
         raise DocumentReadError(
             f"{name}: {junk / len(text):.0%} of the decoded characters are control or "
@@ -261,7 +257,7 @@ def _read_docx(data: bytes, name: str) -> str:
             for row in block.rows:
                 seen: set[int] = set()
                 cells: list[str] = []
-                for cell in row.cells:
+                for cell in row.cells:  # _tc (the cell's XML element) is its identity
                     if id(cell._tc) in seen:
                         continue
                     seen.add(id(cell._tc))
@@ -276,13 +272,12 @@ def _read_pdf(data: bytes, name: str) -> str:
     """Concatenate the pages' text layers; a PDF without one is a scan needing OCR."""
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentReadError(f"{name}: the PDF is password-protected; upload it unlocked.")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except DocumentReadError:
-        raise
+        locked = reader.is_encrypted and not reader.decrypt("")
+        pages = [] if locked else [page.extract_text() or "" for page in reader.pages]
     except Exception as exc:  # pypdf raises many unrelated types on malformed files
         raise DocumentReadError(f"{name}: the PDF cannot be parsed ({exc}).") from exc
+    if locked:
+        raise DocumentReadError(f"{name}: the PDF is password-protected; upload it unlocked.")
     text = "\n".join(pages)
     if not text.strip():
         raise DocumentReadError(
@@ -402,8 +397,11 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
 
 
 def _neighbour_is_cjk(chars: list[str], index: int, step: int) -> bool:
-    """Whether the first character beside ``index`` that is not a space (nor a
-    convertible ASCII punctuation mark, so "目)," sees 目) is CJK."""
+    """Whether the nearest character on one side (``step`` -1 or 1) is CJK.
+
+    Spaces are skipped, and so are other convertible ASCII marks, so the comma in
+    "目)," sees 目 just as the bracket does.
+    """
     j = index + step
     while 0 <= j < len(chars) and (chars[j] == " " or chars[j] in _TO_FULL_WIDTH):
         j += step

@@ -176,6 +176,20 @@ def test_gbk_and_gb18030_text_decode_as_gb18030(codec: str) -> None:
     assert (source.text, source.encoding, source.fmt) == (PARAGRAPH, "gb18030", "txt")
 
 
+def test_gbk_prose_the_default_detector_finds_chaotic_still_decodes() -> None:
+    """This excerpt (from the Bazhou plan) has no match at charset-normalizer's default
+    threshold, so the reader retries among the Chinese encodings only."""
+    excerpt = (
+        "区,推动经济社会健康发展,同步全面建成小康社会取得历史性成就,巴州发展势能进一步蓄积。"
+        "经济实力迈上新台阶,重大项目投资稳步增长,“四三三”产业体系加快构建,中药材产业化步伐加快,"
+        "工业经济规模持续扩大,服务业实现跨越发展,二○二○年地区生产总值突破二百亿元。"
+        "三大攻坚战纵深推进,累计脱贫八万一千六百七十九人,摘掉国家贫困县“帽子”,实现全域整体脱贫;"
+        "污染防治力度前所未有,生态环境质量明显改善;防范化解"
+    )
+    source = read_document(excerpt.encode("gbk"), name="f.txt")
+    assert (source.text, source.encoding) == (excerpt, "gb18030")
+
+
 def test_big5_text() -> None:
     source = read_document(PARAGRAPH_TRADITIONAL.encode("big5"), name="e.txt")
     assert (source.text, source.encoding) == (PARAGRAPH_TRADITIONAL, "big5")
