@@ -145,7 +145,7 @@ def _first_cue(text: str, cues: list[tuple[re.Pattern[str], str]], *, last: bool
     return best[1] if best else None
 
 
-def mention_status(text: str, clause: Clause, mention: Mention, next_start: int) -> str:
+def mention_status(text: str, clause: Clause, mention: Mention) -> str:
     """The stage a clause gives a mention (see the module docstring for the rules)."""
     after = text[mention.end : clause.end]  # a coordinated list never crosses a comma
     before = text[clause.sentence_start : mention.start]
@@ -199,10 +199,9 @@ def records_from_text(text: str, *, doc_id: str, doc_year: int | None) -> list[P
     n_mentions = 0
     for clause in split_clauses(text, doc_year=doc_year):
         mentions = find_mentions(text, clause.start, clause.end)
-        for i, mention in enumerate(mentions):
+        for mention in mentions:
             n_mentions += 1
-            nxt = mentions[i + 1].start if i + 1 < len(mentions) else clause.end
-            status = mention_status(text, clause, mention, nxt)
+            status = mention_status(text, clause, mention)
             landmark = status == "completed" and bool(
                 _LANDMARK_RE.search(text[clause.sentence_start : mention.start][-20:])
             )

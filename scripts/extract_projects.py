@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers.errors import CatalogError, DocumentReadError
 from layers.extract import records_from_text
+from layers.reader import normalise, read_document
 
 EXIT_UNREADABLE = 2
 
@@ -45,15 +46,6 @@ def _read(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentReadError(f"cannot open {path}: {exc.strerror}") from exc
-    try:
-        from layers.reader import normalise, read_document
-    except ImportError:  # the reader lands separately; plain UTF-8 until then
-        if not data.strip():
-            raise DocumentReadError(f"{path.name} is empty") from None
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DocumentReadError(f"{path.name} is not UTF-8 text") from exc
     return normalise(read_document(data, name=path.name).text).text
 
 
