@@ -15,13 +15,16 @@ facilities that the document reports rather than plans.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from layers.mentions import Mention, find_mentions
-from layers.segment import Clause, split_clauses
+from layers.mentions import HEADS, Mention, find_mentions
+from layers.placenames import PlaceIndex
+from layers.reader import NormalisedText
+from layers.segment import Clause, annual_year, split_clauses
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +43,21 @@ _BEFORE_CUES: tuple[tuple[str, str], ...] = (
     (r"力争(?:开工|开建|启动)|争取开工|启动|力争实施", "preparatory"),
     (r"规划建设|规划|谋划|研究|争取纳入|推动.{0,6}纳入|积极争创|争创|争取", "proposed"),
     (r"全面建成|基本建成|建成|建好|投用|全面完成|完成.{0,6}建设|通车|创建成功", "completed"),
+    (r"加快创建|推进创建|开工建设|开工|开建|加快建设|加快推进|推进|加快|建设|新建|续建|实施|打造|提速|联通|共建|培育|完善|营运好", "under_construction"),
     (r"创建", "preparatory"),
-    (r"开工建设|开工|开建|加快建设|加快推进|推进|加快|建设|新建|续建|实施|打造|提速|联通|共建|培育|完善|营运好", "under_construction"),
     (r"依托|以|保护好|巩固|沿线", "completed"),
 )  # fmt: skip
 _AFTER_RE = [(re.compile(p), s) for p, s in _AFTER_CUES]
 _BEFORE_RE = [(re.compile(p), s) for p, s in _BEFORE_CUES]
 _LANDMARK_RE = re.compile(r"依托|以.{0,30}为|保护好|巩固提升|沿线")
 _ENDPOINT_SPLIT_RE = re.compile(r"经|至|—|－")
-_HEAD_SUFFIX_RE = re.compile(r"(?:高速公路|高速铁路|高速|铁路|高铁|公路)$")
+_HEAD_SUFFIX_RE = re.compile(
+    r"(?:高速公路|高速铁路|高速通道|高速|货运铁路|城际铁路|铁路|高铁|城际|公路|轨道交通)$"
+)
+_LINE_CATEGORIES = frozenset({"highway", "railway"})
+_ZONE_HEAD_END_RE = re.compile("(?:" + "|".join(HEADS["industrial_zone"]) + ")$")
+# Lines naming who is responsible for a task: organisations, not projects.
+_RESPONSIBLE_RE = re.compile(r"\s*(?:责任单位|牵头单位|配合单位|责任部门)[:：]")
 
 
 @dataclass
@@ -141,7 +150,8 @@ def _first_cue(text: str, cues: list[tuple[re.Pattern[str], str]], *, last: bool
             pos = m.end() if last else -m.start()
             if best is None or pos > best[0]:
                 best = (pos, status)
-            break
+            if not last:
+                break
     return best[1] if best else None
 
 
@@ -154,36 +164,61 @@ def mention_status(text: str, clause: Clause, mention: Mention) -> str:
         r"建成|开工|推进|加快|建设", before_clause[-6:]
     ):
         return "completed"
+    before_status = _first_cue(before_clause, _BEFORE_RE, last=True)
     for pattern, status in _AFTER_RE:
         hit = pattern.search(after)
         if hit and (hit.start() < 12 or status in {"preparatory", "completed"}):
+            if status == "under_construction" and before_status in {"completed", "preparatory"}:
+                return before_status  # 力争启动X建设, 全面完成X建设任务: the verb in front rules
             return status
-    status = _first_cue(before_clause, _BEFORE_RE, last=True)
-    if status:
-        return status
-    return "under_construction"
+    return before_status or "under_construction"
 
 
+@functools.lru_cache(maxsize=65536)
 def _key(name: str) -> str:
     """Spelling-insensitive key: 达州绕城西段高速公路 = 达州绕城高速公路西段."""
     key = re.sub(r"[（()）“”\s]", "", name)
     key = re.sub(r"项目$|工程$", "", key)
     key = re.sub(r"园区$", "园", key)
+    key = re.sub(r"(?<=[\u4e00-\u9fff]{2})市(?!$)", "", key)  # 达州市过境段 = 达州过境段
     return re.sub(r"高速公路|高速铁路|高速|公路", "", key)
 
 
-def _endpoints(name: str) -> list[str]:
-    stem = _HEAD_SUFFIX_RE.sub("", re.sub(r"(?:扩能改造)?(?:项目)?$", "", name))
+def _endpoints(name: str, category: str) -> list[str]:
+    """The places a line connects, as written: 城口经宣汉至重庆高速 -> 城口, 宣汉, 重庆."""
+    if category not in _LINE_CATEGORIES:
+        return []
+    stem = _HEAD_SUFFIX_RE.sub("", re.sub(r"(?:扩能改造)?(?:项目|工程)?$", "", name))
     if not re.search(r"至|经|—", stem) or stem.endswith("段"):
         return []
     parts = [p for p in _ENDPOINT_SPLIT_RE.split(stem) if p]
-    return parts if all(2 <= len(p) <= 6 for p in parts) else []
+    if parts:
+        parts[-1] = re.sub(r"(?:直达|方向|货运|城际|南北走向|东西走向)$", "", parts[-1])
+    return parts if len(parts) >= 2 and all(2 <= len(p) <= 6 for p in parts) else []
 
 
-def _abbreviations(endpoints: list[str]) -> set[str]:
+def _counties(record: ProjectRecord, places: PlaceIndex, region: str | None) -> list[str]:
+    """County-level units the name ties the project to: its endpoints and its opening.
+
+    Only what the name says counts (宣汉县商贸物流园 -> 宣汉县, 开江至梁平 -> 开江县,
+    梁平区); prefectures and provinces are not counties, and an ambiguous place is
+    left out rather than guessed.
+    """
+    found: list[str] = []
+    openings = record.endpoints or [record.name]
+    for opening in openings:
+        match = places.leading_unit(opening, within=region)
+        if match is not None and match.unit.level == "county" and match.unit.name not in found:
+            found.append(match.unit.name)
+    return found
+
+
+def _abbreviations(name: str, endpoints: list[str]) -> set[str]:
     """Short forms of a line named by its endpoints: 镇巴经达州至广安 -> 镇达广, 镇广."""
     names = [p[:2] for p in endpoints]
-    extra = endpoints[-1][2:]  # 达州至万州直达 -> 达万直达
+    after = name[name.rfind(endpoints[-1]) + len(endpoints[-1]) :]
+    extra = _HEAD_SUFFIX_RE.sub("", re.sub(r"(?:扩能改造)?(?:项目|工程)?$", "", after))
+    extra = endpoints[-1][2:] + extra  # 达州至万州直达 -> 达万直达
     initials = "".join(n[0] for n in names)
     ends = names[0][0] + names[-1][0]
     return {initials, ends, initials + extra, ends + extra}
@@ -193,11 +228,38 @@ def _is_section(name: str) -> bool:
     return bool(re.search(r"段$|期(?:工程|项目)?[）)]?$", name))
 
 
-def records_from_text(text: str, *, doc_id: str, doc_year: int | None) -> list[ProjectRecord]:
-    """Extract one record per named project from normalised document text."""
+def records_from_text(
+    text: str,
+    *,
+    doc_id: str,
+    doc_year: int | None,
+    places: PlaceIndex | None = None,
+    region: str | None = None,
+) -> list[ProjectRecord]:
+    """Extract one record per named project from normalised document text.
+
+    Parameters
+    ----------
+    text
+        Normalised document text (:func:`layers.reader.normalise`).
+    doc_id, doc_year
+        The document's id, and its year for "今年/明年".
+    places
+        The place index; with it, records get their ``counties`` and repeated
+        mentions are merged only when the longer name adds a place (巴中新能源新材料
+        产业园 = 新能源新材料产业园, but 秦巴电子信息产业园 is not 电子信息产业园).
+    region
+        Adcode of the document's province or prefecture, used only to settle an
+        ambiguous place name.
+    """
     records: dict[tuple[str, str], ProjectRecord] = {}
     n_mentions = 0
-    for clause in split_clauses(text, doc_year=doc_year):
+    annual = annual_year(text)
+    default_years = (annual,) if annual is not None else ()
+    for clause in split_clauses(text, doc_year=doc_year, default_years=default_years):
+        line_start = text.rfind("\n", 0, clause.sentence_start) + 1
+        if _RESPONSIBLE_RE.match(text, line_start, clause.end):
+            continue
         mentions = find_mentions(text, clause.start, clause.end)
         for mention in mentions:
             n_mentions += 1
@@ -216,30 +278,39 @@ def records_from_text(text: str, *, doc_id: str, doc_year: int | None) -> list[P
             record = records.get(key)
             if record is None:
                 record = ProjectRecord(doc=doc_id, name=mention.name, category=mention.category)
-                record.endpoints = _endpoints(mention.name)
+                record.endpoints = _endpoints(mention.name, mention.category)
                 records[key] = record
             elif mention.name not in record.aliases and mention.name != record.name:
                 record.aliases.append(mention.name)
             record.stages.append(stage)
-    merged = merge_abbreviations(list(records.values()))
+    merged = merge_abbreviations(list(records.values()), places=places, region=region)
+    if places is not None:
+        for record in merged:
+            record.counties = _counties(record, places, region)
     logger.info("extract %s: %d mentions -> %d records", doc_id, n_mentions, len(merged))
     return merged
 
 
-def merge_abbreviations(records: Iterable[ProjectRecord]) -> list[ProjectRecord]:
-    """Fold 开梁高速 into 开江至梁平高速: a name that is its endpoints' initials."""
+def merge_abbreviations(
+    records: Iterable[ProjectRecord],
+    *,
+    places: PlaceIndex | None = None,
+    region: str | None = None,
+) -> list[ProjectRecord]:
+    """Fold 开梁高速 into 开江至梁平高速 (a name that is its endpoints' initials) and
+    数字经济产业园 into 达州高新区数字经济产业园 (the same name with a place in front)."""
     records = list(records)
     by_abbrev: dict[tuple[str, str], ProjectRecord] = {}
     for record in records:
         if len(record.endpoints) >= 2:
-            for abbrev in _abbreviations(record.endpoints):
+            for abbrev in _abbreviations(record.name, record.endpoints):
                 by_abbrev.setdefault((record.category, abbrev), record)
     kept: list[ProjectRecord] = []
     for record in records:
         stem = _key(record.name)
         target = by_abbrev.get((record.category, stem))
         if target is None or target is record or record.endpoints:
-            target = _containing(record, kept)
+            target = _containing(record, kept, places=places, region=region)
         if target is not None and target is not record:
             target.aliases.append(record.name)
             target.stages.extend(record.stages)
@@ -248,9 +319,19 @@ def merge_abbreviations(records: Iterable[ProjectRecord]) -> list[ProjectRecord]
     return kept
 
 
-def _containing(record: ProjectRecord, others: list[ProjectRecord]) -> ProjectRecord | None:
+def _containing(
+    record: ProjectRecord,
+    others: list[ProjectRecord],
+    *,
+    places: PlaceIndex | None,
+    region: str | None,
+) -> ProjectRecord | None:
     """An earlier record of the same project spelt longer or shorter (数字经济产业园 /
-    达州高新区数字经济产业园); sections and phases of a line are never folded."""
+    达州高新区数字经济产业园); sections and phases of a line are never folded.
+
+    The longer spelling may only add a place or a zone in front: 秦巴电子信息产业园
+    is a different park from 电子信息产业园, 巴中新能源新材料产业园 is the same one.
+    """
     key = _key(record.name)
     if len(key) < 4 or _is_section(record.name):
         return None
@@ -258,6 +339,47 @@ def _containing(record: ProjectRecord, others: list[ProjectRecord]) -> ProjectRe
         other_key = _key(other.name)
         if other.category != record.category or _is_section(other.name) or len(other_key) < 4:
             continue
-        if key.endswith(other_key) or other_key.endswith(key) or key.startswith(other_key):
+        if key.startswith(other_key):
             return other
+        if key.endswith(other_key) or other_key.endswith(key):
+            longer, shorter = (key, other_key) if len(key) > len(other_key) else (other_key, key)
+            if _is_place_prefix(longer[: len(longer) - len(shorter)], places, region):
+                return other
     return None
+
+
+def _is_place_prefix(prefix: str, places: PlaceIndex | None, region: str | None) -> bool:
+    """Whether ``prefix`` is only a place or zone put in front of a name (巴中, 达州高新区)."""
+    if _ZONE_HEAD_END_RE.search(prefix) or re.fullmatch(r".{2,6}[省市县区]", prefix):
+        return True
+    if places is None:
+        return False
+    match = places.leading_unit(prefix, within=region)
+    return match is not None and match.query == prefix
+
+
+def records_to_original(
+    records: Iterable[ProjectRecord], normalised: NormalisedText
+) -> list[dict[str, object]]:
+    """The records as JSON objects whose quotes and offsets refer to the original text.
+
+    Extraction runs on normalised text (simplified characters, half-width digits,
+    no stray spaces); a planner checking a quote searches the file they have, so
+    every ``quote`` and mention ``start``/``end`` is mapped back to it.
+    """
+    out: list[dict[str, object]] = []
+    for record in records:
+        data = record.to_json()
+        mentions = []
+        for mention in data["mentions"]:  # type: ignore[union-attr]
+            start, end = normalised.original_span(mention["start"], mention["end"])
+            mentions.append(
+                {**mention, "quote": normalised.original[start:end], "start": start, "end": end}
+            )
+        best = min(
+            (m for m in mentions if m["status"] == data["status"]), key=lambda m: len(m["quote"])
+        )
+        data["quote"] = best["quote"]
+        data["mentions"] = mentions
+        out.append(data)
+    return out

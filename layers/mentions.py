@@ -26,8 +26,8 @@ HEADS: dict[str, tuple[str, ...]] = {
     "park": ("公园",),
     "industrial_zone": (
         "高新技术产业开发区", "高新技术产业示范区", "经济技术开发区", "经济开发区", "产业开发区",
-        "现代农业产业园区", "现代农业产业园", "物流产业园", "产业园区", "工业园区", "物流园区",
-        "化工园区", "加工园区", "产业园", "工业园", "物流园", "高新区", "经开区",
+        "产业园区", "工业园区", "物流园区", "化工园区", "加工园区", "产业园", "工业园",
+        "物流园", "高新区", "经开区",
     ),
     "other": (
         "通用机场", "运输机场", "机场", "客运站", "货运站", "集装箱场站", "货运站场", "场站", "货场",
@@ -36,6 +36,7 @@ HEADS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _HEAD_CATEGORY = {h: c for c, hs in HEADS.items() for h in hs}
 _HEAD_RE = re.compile("|".join(sorted(map(re.escape, _HEAD_CATEGORY), key=len, reverse=True)))
+_CHAINED_RE = re.compile(rf"(?:{_HEAD_RE.pattern})[—－]")
 _ROAD_RE = re.compile(r"(?<![A-Za-z0-9])([GS]\d{2,4})(?![0-9])")
 
 # Characters a name may contain; anything else ends it.
@@ -54,6 +55,11 @@ _CN_NUM = "0-9一二两三四五六七八九十百"
 _LIST_TAIL_RE = re.compile(
     rf"(?:等)?(?:[{_CN_NUM}]+\s*[座个条处家])?(?:大中型|大型|中型|小型|重点|骨干)?$"
 )
+# A level and kind shared by a list and kept in each name: "恩阳优质粮油+猪、通江食用菌
+# 省级现代农业产业园区" names 通江食用菌省级现代农业产业园区.
+_SHARED_LEVEL_RE = re.compile(r"(?:国家级|省级|市级)(?:现代农业|农业)?$")
+# A count right after the head: "创建国家现代农业产业园1个" is a target, not a name.
+_COUNT_AFTER_RE = re.compile(rf"\s*[{_CN_NUM}]+\s*[个座条处家]")
 # Words peeled off the front of a name, repeatedly (verbs, hedges, time, linkers).
 _LEAD_WORDS = tuple(
     sorted(
@@ -72,11 +78,13 @@ _LEAD_WORDS = tuple(
 )
 # Verbs that cannot sit inside a name: a run is cut after the last one.
 _BARRIER_RE = re.compile(
-    r"建成|开工|通车|建设|推进|加快|完成|启动|力争|实施|打造|争取|依托|规划|达到|形成|创建|争创|培育|提升"
-    r"|纳入|融入|开展|编制|谋划|构建|作为|为目标|按照|对接|探索"
+    r"建成|开工|通车|建设|推进|加快|完成|启动|力争(?!取)|实施|打造|争取|依托|规划|达到|形成|创建|争创|培育|提升"
+    r"|纳入|融入|开展|编制|谋划|构建|作为|为目标|按照|对接|探索|实现|共建|为重点|为支撑|为抓手"
 )
 _LEAD_RE = re.compile(
-    rf"^(?:(?:到|至|在|于)?(?:19|20)\d{{2}}年(?:底|前|内)?|今年|明年|十四五期间|{'|'.join(map(re.escape, _LEAD_WORDS))})"
+    rf"^(?:(?:到|至|在|于)?(?:19|20)\d{{2}}年(?:底|前|内)?|今年|明年|十四五期间"
+    rf"|[（(][一二三四五六七八九十\d]{{1,3}}[）)]|[一二三四五六七八九十]是"
+    rf"|{'|'.join(map(re.escape, _LEAD_WORDS))})"
 )
 _GENERIC_STEMS = {
     "", "城市", "省级", "国家级", "市级", "县级", "国家", "小型", "中型", "大型", "大中型", "重点", "各类",
@@ -89,7 +97,24 @@ _GENERIC_STEMS = {
 
 
 # A listed item that already ends like a facility of its own is not a bare name.
-_FACILITY_END_RE = re.compile(r"(?:[区园站馆港场镇乡村城]|基地|中心|项目|工程|街道|片区)$")
+_FACILITY_END_RE = re.compile(
+    r"(?:[区园站馆港场镇乡村城期路]|基地|中心|项目|工程|街道|片区|大道|环线)$"
+)
+# A listed item that is already a reservoir of its own (后溪沟一库) keeps its name.
+_OWN_RESERVOIR_RE = re.compile(r"[一二三四五六七八九十\d]库$")
+# What may follow a head and shows it is a modifier, not a project (高铁路网, 公园体系).
+_NOT_A_NAME_AFTER_RE = re.compile(
+    r"(?:路?网|体系|体制|机制|管委会|筹备组|管理委员会|政策|办法|条例)"
+)
+# Words that end a stem and leave the head standing alone (孵化器升级和高新区).
+_DANGLING_END_RE = re.compile(r"[和与及的为等把对向]$")
+_LEAD_WORD_SET = frozenset(_LEAD_WORDS)
+
+
+def _in_title(text: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside a 《book title》 (a plan's name, not a project)."""
+    opened = text.rfind("《", max(0, pos - 60), pos)
+    return opened >= 0 and text.find("》", opened, pos) < 0
 
 
 @dataclass(frozen=True)
@@ -123,15 +148,21 @@ def _is_generic(stem: str) -> bool:
         return True  # a count (2个特色主题文化公园), not a name
     if re.match(r"^[\d.]+\s*[亿万千百]|[千百十]亿级|亿级", stem):
         return True  # a size class (100亿级工业园区), not a name
-    if re.search(r"一批|[的地得]$|^[的地得]", stem):
+    if re.search(r"一批|的|[地得]$|^[地得]", stem):
         return True  # a descriptive phrase, not a name
     if len(re.findall(r"[\u4e00-\u9fff]", stem)) < 2:
         return True
+    if stem in _LEAD_WORD_SET or _DANGLING_END_RE.search(stem):
+        return True  # only a verb or a linker in front: the head stands alone
     return stem in _GENERIC_STEMS or len(stem) < 2 or bool(re.fullmatch(r"[\d\s]+", stem))
 
 
-def _list_items(text: str, end: int, floor: int) -> list[tuple[int, int]]:
-    """The names listed with 、/和/及 before ``end`` (left to right), down to ``floor``."""
+def _list_items(text: str, end: int, floor: int, *, longest: int) -> list[tuple[int, int]]:
+    """The names listed with 、/和/及 before ``end`` (left to right), down to ``floor``.
+
+    An item may be at most ``longest`` characters: listed names are as short as the
+    last one, so a long phrase before a 、 is a different kind of thing.
+    """
     items: list[tuple[int, int]] = []
     cursor = end
     while cursor > floor and text[cursor - 1] in "、和及与":
@@ -139,13 +170,25 @@ def _list_items(text: str, end: int, floor: int) -> list[tuple[int, int]]:
         m = _NAME_RUN_RE.search(text, floor, sep_end)
         if not m or m.end() != sep_end:
             break
-        item, cut = strip_lead(m.group(0))
-        if _HEAD_RE.search(item) or _FACILITY_END_RE.search(item) or not 2 <= len(item) <= 12:
+        run_start, run = m.start(), m.group(0)
+        joined = re.search(r"[及与和](?=[^及与和]+$)", run)
+        opened = False
+        if joined and _HEAD_RE.search(run[: joined.start()]):
+            run_start, run = run_start + joined.end(), run[joined.end() :]
+            opened = True  # 巴中至安康铁路及通江经宣汉至开州、…: the list starts after 及
+        item, cut = strip_lead(run)
+        if (
+            _HEAD_RE.search(item)
+            or _BARRIER_RE.search(item)
+            or (_FACILITY_END_RE.search(item) and not _OWN_RESERVOIR_RE.search(item))
+            or not 2 <= len(item) <= longest
+            or item.count("(") + item.count("（") != item.count(")") + item.count("）")
+        ):
             break
-        items.insert(0, (m.start() + cut, m.start() + cut + len(item)))
-        if cut:
+        items.insert(0, (run_start + cut, run_start + cut + len(item)))
+        if cut or opened:
             break  # a verb opened this item: the list starts here
-        cursor = m.start()
+        cursor = run_start
     return items
 
 
@@ -160,14 +203,27 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
             continue
         tail = _TAIL_RE.match(text[head.end() : end])
         name_end = head.end() + (len(tail.group(0)) if tail else 0)
+        if (
+            _NOT_A_NAME_AFTER_RE.match(text, name_end, end)
+            or _COUNT_AFTER_RE.match(text, name_end, end)
+            or _in_title(text, head.start())
+        ):
+            continue  # 高铁路网, 公园体系, 产业园1个, 《达州市城市公园体系规划》
         ahead = _FORWARD_RUN_RE.match(text, name_end, end)
-        if ahead and _HEAD_RE.search(_BARRIER_RE.split(ahead.group(0))[0]):
+        if ahead and _HEAD_RE.search(re.split(r"[等—－]", _BARRIER_RE.split(ahead.group(0))[0])[0]):
             continue  # the name goes on to a later head (达州高新区数字经济产业园)
         run = _NAME_RUN_RE.search(text, start, head.start())
         left = run.group(0) if run and run.end() == head.start() else ""
         barriers = list(_BARRIER_RE.finditer(left))
         if barriers:
             left = left[barriers[-1].end() :]
+        chained = list(_CHAINED_RE.finditer(left))
+        if chained:  # 经开区—新能源新材料产业园—巴州工业园: the last link is the name
+            left = left[chained[-1].end() :]
+        for joint in reversed(list(re.finditer("[和及与]", left))):
+            if _FACILITY_END_RE.search(left[: joint.start()]):
+                left = left[joint.end() :]  # 易腾二期和秦巴电子信息产业园: two things
+                break
         shared = _LIST_TAIL_RE.search(left)
         modifier = shared.group(0) if shared else ""
         bare = left[: len(left) - len(modifier)] if modifier else left
@@ -186,13 +242,27 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
         if "等" in stem[1:]:  # 清江—大和、三江等道地药材现代农业产业园: 道地药材 is shared
             stem, shared_words = stem.rsplit("等", 1)
             modifier = modifier or "等"
-        if _is_generic(stem) and not (modifier and stem):
+        if modifier and (_HEAD_RE.search(stem[-9:]) or "项目" in stem[-4:]):
+            continue  # 大柏树水库等41座小型水库: a summary after a named project
+        formal = stem in {"国家", "国家级"} and len(head.group(0)) >= 6  # 国家高新技术产业开发区
+        if _is_generic(stem) and not (modifier and stem and len(stem) >= 2) and not formal:
             continue
+        if modifier and len(re.findall(r"[\u4e00-\u9fff]", stem)) < 2:
+            continue  # “6+2+4”中型水库: a count, not a name
         shared_head = shared_words + head.group(0)
         name = stem + shared_words + head_text if modifier else text[name_start:name_end]
-        listed_items = _list_items(text, name_start, start) if len(stem) <= 12 else []
+        own_stem = stem
+        level = None if modifier else _SHARED_LEVEL_RE.search(stem)
+        if level and len(stem) - len(level.group(0)) >= 2:
+            own_stem = stem[: level.start()]
+            shared_head = level.group(0) + shared_head
+        expandable = bool(modifier) or len(own_stem) <= 6 or bool(re.search("[至—－]", stem))
+        longest = max(len(own_stem) + 3, 6) if not modifier else 12
+        listed_items = _list_items(text, name_start, start, longest=longest) if expandable else []
         for a, b in listed_items:
-            found.append(Mention(text[a:b] + shared_head, category, a, b, listed=True))
+            own = category == "reservoir" and _OWN_RESERVOIR_RE.search(text[a:b])
+            item_name = text[a:b] if own else text[a:b] + shared_head
+            found.append(Mention(item_name, category, a, b, listed=True))
             taken.append((a, b))
         found.append(Mention(name, category, name_start, name_end))
         taken.append((name_start, name_end))

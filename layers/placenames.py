@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from layers.errors import AmbiguousPlaceError, UnknownPlaceError
+from layers.errors import AmbiguousPlaceError, PlaceNameError, UnknownPlaceError
 
 _AUTONOMOUS_SUFFIX_RE = re.compile(r"自治[县州旗]$")
 _SUFFIXES = (
@@ -213,6 +213,31 @@ class PlaceIndex:
                 matches,
             )
         return matches[0]
+
+    def leading_unit(
+        self, text: str, *, within: str | None = None, longest: int = 10
+    ) -> PlaceMatch | None:
+        """The place a name opens with: 宣汉县商贸物流园 -> 宣汉县, 巴州工业园 -> 巴州区.
+
+        The longest opening that names a unit wins. ``within`` (the document's
+        province or prefecture) only settles an ambiguous opening; a name that is
+        ambiguous even there is not a match, because a guess would tie a project
+        to the wrong county.
+        """
+        for cut in range(min(longest, len(text)), 1, -1):
+            head = text[:cut]
+            if head not in self.full and head not in self.short and head not in self.former:
+                continue
+            try:
+                return self.resolve(head)
+            except AmbiguousPlaceError:
+                if within is None:
+                    return None
+            try:
+                return self.resolve(head, within=within)
+            except PlaceNameError:
+                return None
+        return None
 
 
 def _is_within(unit: AdminUnit, ancestor: str, index: PlaceIndex) -> bool:

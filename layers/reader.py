@@ -62,6 +62,8 @@ _LINE_BREAKS = frozenset("\n\x0b\x0c\x85\u2028\u2029")
 # Becomes full-width beside Chinese; the full-width forms are never folded to half-width.
 _TO_FULL_WIDTH = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
 _KEPT_FULL_WIDTH = frozenset(_TO_FULL_WIDTH.values())
+_TO_FULL_WIDTH_RE = re.compile("[" + re.escape("".join(_TO_FULL_WIDTH)) + "]")
+_SPACE_RUN_RE = re.compile(" +")
 _CJK_PUNCT_EXTRA = frozenset("“”‘’…—―·")
 
 _TAG_RE = re.compile(
@@ -228,10 +230,14 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
         ) from exc
 
 
+# Control characters (category Cc) other than tab, line feed, form feed and carriage
+# return, and the replacement character: what a binary file decodes to.
+_JUNK_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
 def _check_not_junk(text: str, name: str) -> str:
     """Reject decoded text dominated by control or replacement characters."""
-    ok = "\t\n\r\x0c"
-    junk = sum(c == "\ufffd" or (unicodedata.category(c) == "Cc" and c not in ok) for c in text)
+    junk = sum(1 for _ in _JUNK_RE.finditer(text))
     if text and junk / len(text) > MAX_JUNK_SHARE:
         raise DocumentReadError(
             f"{name}: {junk / len(text):.0%} of the decoded characters are control or "
@@ -359,12 +365,58 @@ def _decode_entity(entity: str) -> str:
     return html.entities.html5.get(entity[1:], "")
 
 
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    """Scan once: drop markup, decode entities, fold characters; keep original spans."""
+@functools.cache
+def _fold_table() -> dict[int, str | None]:
+    """:func:`_fold` as a ``str.translate`` table (every change is one character)."""
+    table: dict[int, str | None] = {}
+    candidates = [*_SPACES, *_LINE_BREAKS, *_ZERO_WIDTH, *map(chr, range(0x20))]
+    candidates += [*map(chr, range(0x7F, 0xA0)), *map(chr, range(0xFF01, 0xFF5F))]
+    for char in candidates:
+        folded = _fold(char)
+        if folded != char:
+            table[ord(char)] = folded or None
+    return table
+
+
+_SPECIAL_RE = re.compile(r"[<&\r]")
+
+
+def _tokens(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Scan once: drop markup, decode entities, fold characters; keep original spans.
+
+    Returns the folded characters and, for each, the original span it came from.
+    Plain stretches (no markup, entity or carriage return) are folded in bulk with
+    ``str.translate``; only where a character is dropped does it go one by one.
+    """
     simplified = _simplify(text)
-    out: list[tuple[str, int, int]] = []
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    table = _fold_table()
+
+    def add(char: str, start: int, end: int) -> None:
+        chars.append(char)
+        starts.append(start)
+        ends.append(end)
+
     i, n = 0, len(text)
     while i < n:
+        special = _SPECIAL_RE.search(text, i)
+        stop = special.start() if special else n
+        if stop > i:
+            chunk = simplified[i:stop]
+            folded = chunk.translate(table)
+            if len(folded) == len(chunk):
+                chars.extend(folded)
+                starts.extend(range(i, stop))
+                ends.extend(range(i + 1, stop + 1))
+            else:
+                for k in range(i, stop):
+                    if folded_char := _fold(simplified[k]):
+                        add(folded_char, k, k + 1)
+            i = stop
+            if i >= n:
+                break
         char = text[i]
         if char == "<" and (tag := _TAG_RE.match(text, i)):
             end = tag.end()
@@ -373,27 +425,27 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
                 close = re.compile(rf"</{tag_name}\s*>", re.IGNORECASE).search(text, end)
                 end = close.end() if close else end
             if (slash, tag_name) in _NEWLINE_TAGS:
-                out.append(("\n", i, end))
+                add("\n", i, end)
             i = end
         elif char == "&" and (entity := _ENTITY_RE.match(text, i)):
             decoded = _decode_entity(entity.group(0))
             if not decoded:  # unknown entity name: literal text
-                out.append(("&", i, i + 1))
+                add("&", i, i + 1)
                 i += 1
                 continue
             for c in decoded:
                 if folded := _fold(_simplify_char(c)):
-                    out.append((folded, i, entity.end()))
+                    add(folded, i, entity.end())
             i = entity.end()
         elif char == "\r":
             end = i + 2 if text.startswith("\r\n", i) else i + 1
-            out.append(("\n", i, end))
+            add("\n", i, end)
             i = end
         else:
             if folded := _fold(simplified[i]):
-                out.append((folded, i, i + 1))
+                add(folded, i, i + 1)
             i += 1
-    return out
+    return chars, starts, ends
 
 
 def _neighbour_is_cjk(chars: list[str], index: int, step: int) -> bool:
@@ -417,34 +469,32 @@ def normalise(text: str) -> NormalisedText:
     dropped (``<br>`` and ``</p>`` become line breaks, script/style content goes too),
     entities are decoded and zero-width characters removed. Line breaks are kept.
     """
-    tokens = _tokens(text)
-    chars = [t[0] for t in tokens]
-    for k, char in enumerate(chars):
-        if char in _TO_FULL_WIDTH and (
-            _neighbour_is_cjk(chars, k, -1) or _neighbour_is_cjk(chars, k, 1)
-        ):
-            chars[k] = _TO_FULL_WIDTH[char]
-    out_chars: list[str] = []
+    chars, token_starts, token_ends = _tokens(text)
+    joined = "".join(chars)
+    for m in _TO_FULL_WIDTH_RE.finditer(joined):
+        k = m.start()
+        if _neighbour_is_cjk(chars, k, -1) or _neighbour_is_cjk(chars, k, 1):
+            chars[k] = _TO_FULL_WIDTH[chars[k]]
+    joined = "".join(chars)
+    pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    k, n = 0, len(chars)
-    while k < n:
-        if chars[k] != " ":
-            out_chars.append(chars[k])
-            starts.append(tokens[k][1])
-            ends.append(tokens[k][2])
-            k += 1
-            continue
-        run_end = k
-        while run_end < n and chars[run_end] == " ":
-            run_end += 1
+    kept_from, n = 0, len(chars)
+    for run in _SPACE_RUN_RE.finditer(joined):
+        k, run_end = run.span()
+        pieces.append(joined[kept_from:k])
+        starts.extend(token_starts[kept_from:k])
+        ends.extend(token_ends[kept_from:k])
         before = chars[k - 1] if k > 0 else "\n"
         after = chars[run_end] if run_end < n else "\n"
         if "\n" not in (before, after) and not (_is_cjk(before) or _is_cjk(after)):
-            out_chars.append(" ")
-            starts.append(tokens[k][1])
-            ends.append(tokens[run_end - 1][2])
-        k = run_end
+            pieces.append(" ")
+            starts.append(token_starts[k])
+            ends.append(token_ends[run_end - 1])
+        kept_from = run_end
+    pieces.append(joined[kept_from:])
+    starts.extend(token_starts[kept_from:])
+    ends.extend(token_ends[kept_from:])
     return NormalisedText(
-        text="".join(out_chars), original=text, starts=tuple(starts), ends=tuple(ends)
+        text="".join(pieces), original=text, starts=tuple(starts), ends=tuple(ends)
     )

@@ -17,6 +17,8 @@ functions are pure: text in, :class:`Clause` records with offsets out.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -35,6 +37,8 @@ _YEAR = r"(?:19|20)\d{2}"
 _RANGE_RE = re.compile(rf"({_YEAR})\s*年?\s*[—\-－~～至到]+\s*({_YEAR})\s*年")
 _YEAR_RE = re.compile(rf"(?<![\d.])({_YEAR})\s*年(?!\d)")
 _FIVE_YEAR_RE = re.compile(r"十四五(?:”)?(?:期间|末|时期|规划期)")
+_ANNUAL_RE = re.compile(rf"({_YEAR})\s*年度?[^。，,\n《》]{{0,15}}?政府工作报告")
+_ANY_TIME_RE = re.compile(r"年|十四五|今年|明年")
 _THIS_YEAR = "今年"
 _NEXT_YEAR = "明年"
 
@@ -70,6 +74,8 @@ def years_in(text: str, *, doc_year: int | None) -> tuple[int, ...]:
     document's year and are ignored without it. Years inside larger numbers
     ("12023年") are not years.
     """
+    if not _ANY_TIME_RE.search(text):
+        return ()
     found: list[tuple[int, int]] = []
     covered: list[tuple[int, int]] = []
     for m in _RANGE_RE.finditer(text):
@@ -91,51 +97,87 @@ def years_in(text: str, *, doc_year: int | None) -> tuple[int, ...]:
     return tuple(years)
 
 
-def _sections(text: str) -> list[tuple[int, bool]]:
-    """Positions where a section starts and whether it is a review section."""
+def annual_year(text: str) -> int | None:
+    """The year of an annual document (a work report or its task breakdown), else None.
+
+    Its tasks are that year's tasks even when a sentence names no year
+    ("2021年区政府工作报告目标任务分解方案": every undated task is for 2021), while a
+    five-year plan's undated tasks have no year. Only the opening is read: that is
+    where the title is.
+    """
+    m = _ANNUAL_RE.search(text[:400])
+    return int(m.group(1)) if m else None
+
+
+def _sections(text: str, *, doc_year: int | None) -> list[tuple[int, bool, tuple[int, ...]]]:
+    """Where each section starts, whether it reviews, and the years its title names."""
     marks = []
     for m in _HEADING_RE.finditer(text):
-        marks.append((m.start(), bool(_REVIEW_RE.search(m.group("title")))))
+        title = m.group("title")
+        marks.append(
+            (m.start(), bool(_REVIEW_RE.search(title)), years_in(title, doc_year=doc_year))
+        )
     return marks
 
 
+@functools.cache
+def _stops_re(stops: str) -> re.Pattern[str]:
+    return re.compile("[" + re.escape(stops) + "]")
+
+
 def _spans(text: str, start: int, end: int, stops: str) -> list[tuple[int, int]]:
+    """Pieces of ``text[start:end]``, each ending just after one of ``stops``."""
     spans = []
     cursor = start
-    for i in range(start, end):
-        if text[i] in stops:
-            if i + 1 > cursor:
-                spans.append((cursor, i + 1))
-            cursor = i + 1
+    for m in _stops_re(stops).finditer(text, start, end):
+        spans.append((cursor, m.end()))
+        cursor = m.end()
     if cursor < end:
         spans.append((cursor, end))
     return spans
 
 
-def split_clauses(text: str, *, doc_year: int | None = None) -> list[Clause]:
+def _cut_at(spans: list[tuple[int, int]], cuts: list[int]) -> list[tuple[int, int]]:
+    """Split spans where a section starts (a heading inside a one-line report)."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        inner = cuts[bisect.bisect_right(cuts, start) : bisect.bisect_left(cuts, end)]
+        for a, b in zip([start, *inner], [*inner, end], strict=True):
+            out.append((a, b))
+    return out
+
+
+def split_clauses(
+    text: str, *, doc_year: int | None = None, default_years: tuple[int, ...] = ()
+) -> list[Clause]:
     """Cut the text into dated clauses.
 
     Year context flows like this: a year named in a clause dates that clause and
     the rest of its sentence; a year opening a sentence also dates the following
-    sentences of the same line (a task row's stage), until another year or the
-    end of the line.
+    sentences of the same line (a task row's stage), until another year, a new
+    section or the end of the line. Otherwise a clause takes the years its
+    section's title names ("2023年工作回顾"), else ``default_years`` (the year of
+    an annual document, see :func:`annual_year`).
     """
-    sections = _sections(text)
+    sections = _sections(text, doc_year=doc_year)
+    cuts = [m[0] for m in sections]
     clauses: list[Clause] = []
     section_index = -1
     line_start = 0
     for line_end in [*(m.start() for m in re.finditer("\n", text)), len(text)]:
         row_years: tuple[int, ...] = ()
-        for s_start, s_end in _spans(text, line_start, line_end, _SENTENCE_END):
+        for s_start, s_end in _cut_at(_spans(text, line_start, line_end, _SENTENCE_END), cuts):
             while section_index + 1 < len(sections) and sections[section_index + 1][0] <= s_start:
                 section_index += 1
+                row_years = ()  # a new section ends the task row's year
             reported = section_index >= 0 and sections[section_index][1]
+            section_years = sections[section_index][2] if section_index >= 0 else ()
             sentence = text[s_start:s_end]
             lead = _LABEL_RE.sub("", sentence.lstrip(" 　"))[:14]
             lead_years = years_in(lead, doc_year=doc_year) if _LEAD_YEAR_RE.match(lead) else ()
             if lead_years:
                 row_years = lead_years
-            sentence_years = row_years
+            sentence_years = row_years or section_years or default_years
             for c_start, c_end in _spans(text, s_start, s_end, _CLAUSE_END):
                 named = years_in(text[c_start:c_end], doc_year=doc_year)
                 if named:

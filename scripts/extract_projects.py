@@ -3,9 +3,13 @@
 Usage: ``python scripts/extract_projects.py --doc-id ID [--year YYYY] FILE``
 
 FILE may be UTF-8 or GB18030/GBK text, .docx or .pdf. One JSON record per line
-goes to stdout in the annotation format. Unreadable input gives one line on
-stderr and exit status 2. The document's year (for "今年/明年") comes from
-``--year``, else from the catalog row of ``--doc-id``, else from the text.
+goes to stdout in the annotation format; every quote and offset in it refers to
+the file's own text (before normalisation), so a quote can be found verbatim in
+the original. Unreadable input gives one line on stderr and exit status 2.
+
+The document's year (for "今年/明年") comes from ``--year``, else from the
+catalog row of ``--doc-id``, else from the text. Its region (to settle
+ambiguous place names) comes from the catalog row when there is one.
 """
 
 from __future__ import annotations
@@ -19,34 +23,49 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from layers.errors import CatalogError, DocumentReadError
-from layers.extract import records_from_text
-from layers.reader import normalise, read_document
+from layers.corpus import CatalogEntry, read_catalog
+from layers.errors import CatalogError, DocumentReadError, ReferenceDataError
+from layers.extract import records_from_text, records_to_original
+from layers.placenames import PlaceIndex
+from layers.reader import NormalisedText, normalise, read_document
 
 EXIT_UNREADABLE = 2
+logger = logging.getLogger("extract_projects")
 
 
-def _doc_year(doc_id: str, text: str, explicit: int | None) -> int | None:
+def _catalog_entry(doc_id: str) -> CatalogEntry | None:
+    try:
+        return next((e for e in read_catalog() if e.doc_id == doc_id), None)
+    except CatalogError:
+        return None
+
+
+def _doc_year(entry: CatalogEntry | None, text: str, explicit: int | None) -> int | None:
     if explicit:
         return explicit
-    try:
-        from layers.corpus import read_catalog
-
-        for entry in read_catalog():
-            if entry.doc_id == doc_id:
-                return entry.year
-    except CatalogError:
-        pass
+    if entry is not None and entry.year:
+        return entry.year
     years = re.findall(r"(20\d{2})年", text[:400])
     return int(years[0]) if years else None
 
 
-def _read(path: Path) -> str:
+def _places() -> PlaceIndex | None:
+    try:
+        from layers.admin import load_reference
+
+        reference = load_reference()
+    except ReferenceDataError as exc:
+        logger.warning("no place index, counties left empty: %s", exc)
+        return None
+    return PlaceIndex.from_tables(reference.units, reference.former_names)
+
+
+def _read(path: Path) -> NormalisedText:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentReadError(f"cannot open {path}: {exc.strerror}") from exc
-    return normalise(read_document(data, name=path.name).text).text
+    return normalise(read_document(data, name=path.name).text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,15 +76,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        text = _read(args.file)
+        normalised = _read(args.file)
     except DocumentReadError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    entry = _catalog_entry(args.doc_id)
+    region = entry.adcode[:2] + "0000" if entry is not None else None
     records = records_from_text(
-        text, doc_id=args.doc_id, doc_year=_doc_year(args.doc_id, text, args.year)
+        normalised.text,
+        doc_id=args.doc_id,
+        doc_year=_doc_year(entry, normalised.text, args.year),
+        places=_places(),
+        region=region,
     )
-    for record in records:
-        print(json.dumps(record.to_json(), ensure_ascii=False))
+    for record in records_to_original(records, normalised):
+        print(json.dumps(record, ensure_ascii=False))
     return 0
 
 

@@ -36,3 +36,53 @@ def reference() -> Reference:
 @pytest.fixture(scope="session")
 def place_index(reference: Reference) -> PlaceIndex:
     return PlaceIndex.from_tables(reference.units, reference.former_names)
+
+
+def pdf_with_text(text: str) -> bytes:
+    """A one-page PDF whose text layer holds ``text`` (Chinese included).
+
+    The font is a Type0 font with an identity ToUnicode map, so a text extractor
+    reads each 2-byte code as its Unicode character. No glyphs are embedded: it
+    is made to be read, not printed, like the text layer of a scanned-and-OCRed
+    plan.
+    """
+    codes = "".join(f"{ord(c):04X}" for c in text)
+    stream = f"BT /F1 12 Tf 72 720 Td <{codes}> Tj ET".encode("ascii")
+    cmap = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        b"/CMapName /Identity-UCS def /CMapType 2 def\n"
+        b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+        b"1 beginbfrange <0000> <FFFF> <0000> endbfrange\n"
+        b"endcmap CMapName currentdict /CMap defineresource pop end end"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H"
+        b" /DescendantFonts [6 0 R] /ToUnicode 7 0 R >>",
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
+        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(cmap), cmap),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref_at = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref_at,
+    )
+    return bytes(out)
+
+
+@pytest.fixture
+def make_pdf():
+    """Factory for small Chinese PDFs with a text layer (see :func:`pdf_with_text`)."""
+    return pdf_with_text

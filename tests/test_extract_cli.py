@@ -6,9 +6,12 @@ import json
 import subprocess
 import sys
 
+import docx
 import pytest
 
 from layers import REPO_ROOT
+from layers.corpus import iter_documents
+from layers.reader import read_document
 
 SCRIPT = REPO_ROOT / "scripts" / "extract_projects.py"
 
@@ -40,6 +43,51 @@ def test_gbk_input_reads_like_utf8(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     names = {json.loads(line)["name"] for line in result.stdout.splitlines()}
     assert {"龙象寺水库", "银河桥水库"} <= names
+
+
+def test_docx_input_with_a_task_table(tmp_path) -> None:
+    document = docx.Document()
+    document.add_paragraph("2021年重点项目")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "项目"
+    table.cell(0, 1).text = "进度要求"
+    table.cell(1, 0).text = "银河桥水库"
+    table.cell(1, 1).text = "力争开工"
+    document.add_paragraph("加快推进梁平至开江高速建设。")
+    path = tmp_path / "plan.docx"
+    document.save(path)
+    result = _run("--doc-id", "x", "--year", "2021", str(path))
+    assert result.returncode == 0, result.stderr
+    records = {r["name"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert records["银河桥水库"]["status"] == "preparatory"
+    assert records["梁平至开江高速"]["status"] == "under_construction"
+
+
+def test_pdf_input_with_a_text_layer(tmp_path, make_pdf) -> None:
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(make_pdf("2022年,土溪口水库建成。力争开建银河桥水库。"))
+    result = _run("--doc-id", "x", str(path))
+    assert result.returncode == 0, result.stderr
+    records = {r["name"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert records["土溪口水库"]["status"] == "completed"
+    assert records["土溪口水库"]["target_year"] == 2022
+    assert records["银河桥水库"]["status"] == "preparatory"
+
+
+def test_every_quote_is_an_exact_substring_of_the_original() -> None:
+    """Offsets point into the file's own text, not the normalised copy."""
+    doc = next(d for d in iter_documents() if d.doc_id == "001")  # spaces beside Chinese
+    original = read_document(doc.data, name=doc.entry.file).text
+    result = _run("--doc-id", doc.doc_id, str(doc.path))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    mentions = [m for r in records for m in r["mentions"]]
+    assert len(mentions) > 50
+    for record in records:
+        assert record["quote"] in original
+    for mention in mentions:
+        assert original[mention["start"] : mention["end"]] == mention["quote"]
+    assert any(" " in m["quote"] for m in mentions)  # spaces kept as written
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,62 @@ def test_named_projects_are_found_with_clean_names(text, expected) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a list whose earlier items are company projects, not parks of the last head
+        (
+            "加快唯特高电池正极材料、玖源碳酸二甲脂、兆纪光电二期、数字经济产业园等项目",
+            ["数字经济产业园"],
+        ),
+        # a named project before 等 + a count: the count is a summary, not a name
+        ("推进大柏树水库等41座小型水库除险加固", ["大柏树水库"]),
+        ("新材料产业园、循环经济产业园等特色产业园区", ["新材料产业园", "循环经济产业园"]),
+        # listed items that are reservoirs already keep their own names
+        (
+            "加快联通后溪沟二库、后溪沟一库、黑石腔、群英、津桥湖7座水库",
+            ["后溪沟二库", "后溪沟一库", "黑石腔水库", "群英水库", "津桥湖水库"],
+        ),
+        # a phase and a conjunction end the previous thing
+        ("加快易腾一、二期和秦巴电子信息产业园项目入驻", ["秦巴电子信息产业园"]),
+        # a chain of zones joined by dashes (the road between them is not a zone)
+        (
+            "推进经开区—新能源新材料产业园—巴州工业园产业大道建设",
+            ["新能源新材料产业园", "巴州工业园"],
+        ),
+        # a shared level and kind is kept in every listed name
+        (
+            "巩固提升恩阳优质粮油+猪、通江食用菌、平昌茶叶+猪省级现代农业产业园区创建成果",
+            [
+                "恩阳优质粮油+猪省级现代农业产业园区",
+                "通江食用菌省级现代农业产业园区",
+                "平昌茶叶+猪省级现代农业产业园区",
+            ],
+        ),
+        # dash-joined endpoints share the head like 至-joined ones
+        (
+            "配合做好苍溪—巴中、陕西镇巴—巴中—广安高速公路建设",
+            ["苍溪—巴中高速公路", "陕西镇巴—巴中—广安高速公路"],
+        ),
+        # a list opened after 及 that follows a line with its own head
+        (
+            "加快巴中至安康铁路及通江经宣汉至开州、南江经苍溪至盐亭高速公路规划研究",
+            ["巴中至安康铁路", "通江经宣汉至开州高速公路", "南江经苍溪至盐亭高速公路"],
+        ),
+        ("创建国家高新技术产业开发区", ["国家高新技术产业开发区"]),
+        ("全力争取达万铁路扩能改造纳入规划", ["达万铁路扩能改造"]),
+        # long descriptive phrases before 、 are not names sharing the head
+        ("以北部天然林生态安全屏障、巴河流域生态绿带、化成水库生态绿核为支撑", ["化成水库"]),
+        (
+            "推进都梁大道二期、赤牛城环线、赤牛城宋元(蒙)文化遗址公园建设",
+            ["赤牛城宋元(蒙)文化遗址公园"],
+        ),
+    ],
+)
+def test_list_boundaries(text, expected) -> None:
+    assert [name for name, _ in _names(text)] == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "省级园区达到8个",
@@ -54,6 +110,14 @@ def test_named_projects_are_found_with_clean_names(text, expected) -> None:
         "高速公路通车里程达到700公里",
         "力争建成100亿级工业园区",
         "各县(市、区)高新区",
+        "全面融入国家八纵八横高铁路网",
+        "启动编制《达州市城市公园体系规划》",
+        "力争创建国家现代农业产业园1个",
+        "探索与天府新区等地合作共建产业园区",
+        "完成孵化器升级和高新区升级",
+        "以培育壮大优势产业为目标、建强产业园区为重点",
+        "拉开“6+2+4”中型水库建设格局",
+        "打造一批规模化、标准化的中药材种植示范园区",
     ],
 )
 def test_generic_mentions_are_not_projects(text) -> None:

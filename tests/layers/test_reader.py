@@ -219,36 +219,10 @@ def test_docx_paragraphs_and_tables_in_document_order() -> None:
     )
 
 
-def _minimal_pdf(text: str) -> bytes:
-    """A one-page PDF whose Helvetica text object draws ``text`` (ASCII)."""
-    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref_at = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref_at,
-    )
-    return bytes(out)
-
-
-def test_pdf_with_a_text_layer() -> None:
-    source = read_document(_minimal_pdf("G210 2025"), name="scan.bin")
+def test_pdf_with_a_text_layer(make_pdf) -> None:
+    source = read_document(make_pdf("G210 2025年土溪口水库"), name="scan.bin")
     assert (source.encoding, source.fmt) == ("pdf", "pdf")
-    assert "G210 2025" in source.text
+    assert "G210 2025年土溪口水库" in source.text
 
 
 def test_pdf_without_text_asks_for_ocr() -> None:

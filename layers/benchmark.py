@@ -1,0 +1,76 @@
+"""Benchmark reports: timing tables that go to the console and to docs/benchmarks.md.
+
+Speed is measured by the ``scripts/bench_*.py`` scripts, never by timed tests (a
+slow CI machine must not fail a correct build). Each script owns one section of
+``docs/benchmarks.md``, delimited by HTML comments, so running one benchmark
+rewrites its own table and leaves the others alone.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import resource
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from layers import REPO_ROOT
+
+BENCHMARKS_MD = REPO_ROOT / "docs" / "benchmarks.md"
+_TITLE = (
+    "# Benchmarks\n\n"
+    "Written by `scripts/bench_*.py`; each section is replaced when its script runs.\n"
+)
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A GitHub-flavoured Markdown table; numbers right-aligned."""
+
+    def cell(value: object) -> str:
+        return str(value).replace("|", "\\|")
+
+    numeric = [
+        all(isinstance(row[i], int | float) for row in rows) if rows else False
+        for i in range(len(header))
+    ]
+    lines = [
+        "| " + " | ".join(map(cell, header)) + " |",
+        "| " + " | ".join("---:" if n else "---" for n in numeric) + " |",
+    ]
+    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def machine_summary() -> str:
+    """One line saying where the numbers were measured (they mean nothing without it)."""
+    return (
+        f"Measured {date.today().isoformat()} on {platform.machine()} "
+        f"({_cpu_count()} CPUs), Python {sys.version.split()[0]}, one process, one core."
+    )
+
+
+def _cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+
+
+def write_section(name: str, body: str, *, path: Path = BENCHMARKS_MD) -> None:
+    """Replace (or append) the section ``name`` of the benchmarks file with ``body``."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = f"{start}\n{body.strip()}\n{end}"
+    text = path.read_text(encoding="utf-8") if path.exists() else _TITLE
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
