@@ -15,13 +15,14 @@ facilities that the document reports rather than plans.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from layers.mentions import HEADS, Mention, find_mentions
+from layers.mentions import HEADS, Mention, anchor_positions, find_elliptical, find_mentions
 from layers.placenames import PlaceIndex
 from layers.reader import NormalisedText
 from layers.segment import Clause, annual_year, split_clauses
@@ -33,9 +34,11 @@ _RANK = {s: i for i, s in enumerate(STATUSES)}
 
 # (pattern, status), checked in order: first match wins within a window.
 _AFTER_CUES: tuple[tuple[str, str], ...] = (
-    (r"前期(?:工作|规划)?|可研|立项|初设|财评|招投标|认定|招商|规划研究", "preparatory"),
+    (r"通过(?:国家级|省级|市级)?(?:认定|验收)", "completed"),
+    (r"前期(?:工作|规划)?|可研|立项|初设|财评|招投标|认定|招商", "preparatory"),
     (r"力争(?:开工|开建|启动)|争取开工|启动建设|开工准备", "preparatory"),
     (r"建成通车|建成投运|建成投用|建成|通车|投运|投用|竣工|完工|通航|成功创建|创建成功|封关运营|获批", "completed"),
+    (r"规划建设|规划研究", "proposed"),
     (r"开工|开建|复工|加快建设|建设|在建|扩能改造加快|实施", "under_construction"),
     (r"纳入|规划", "proposed"),
 )  # fmt: skip
@@ -202,14 +205,20 @@ def _counties(record: ProjectRecord, places: PlaceIndex, region: str | None) -> 
 
     Only what the name says counts (宣汉县商贸物流园 -> 宣汉县, 开江至梁平 -> 开江县,
     梁平区); prefectures and provinces are not counties, and an ambiguous place is
-    left out rather than guessed.
+    left out rather than guessed. A name that merely opens with the short name of a
+    county in another province (大安高速 in a Chongqing report) is not tied to it:
+    only the endpoints of a line reach across the border.
     """
     found: list[str] = []
     openings = record.endpoints or [record.name]
     for opening in openings:
         match = places.leading_unit(opening, within=region)
-        if match is not None and match.unit.level == "county" and match.unit.name not in found:
-            found.append(match.unit.name)
+        if match is None or match.unit.level != "county" or match.unit.name in found:
+            continue
+        outside = bool(region) and not match.unit.adcode.startswith(region[:2])
+        if match.via == "short" and outside and not record.endpoints:
+            continue  # 大安高速 in a Chongqing report: 大安 is a town, not 自贡's 大安区
+        found.append(match.unit.name)
     return found
 
 
@@ -256,11 +265,22 @@ def records_from_text(
     n_mentions = 0
     annual = annual_year(text)
     default_years = (annual,) if annual is not None else ()
+    sentence_start, last_listed = -1, None
+    anchors = anchor_positions(text)
+    responsible = False
     for clause in split_clauses(text, doc_year=doc_year, default_years=default_years):
-        line_start = text.rfind("\n", 0, clause.sentence_start) + 1
-        if _RESPONSIBLE_RE.match(text, line_start, clause.end):
+        if clause.sentence_start != sentence_start:
+            sentence_start, last_listed = clause.sentence_start, None
+            line_start = text.rfind("\n", 0, clause.sentence_start) + 1
+            responsible = bool(_RESPONSIBLE_RE.match(text, line_start, clause.sentence_end))
+        if responsible:
             continue
-        mentions = find_mentions(text, clause.start, clause.end)
+        first_anchor = bisect.bisect_left(anchors, clause.start)
+        has_anchor = first_anchor < len(anchors) and anchors[first_anchor] < clause.end
+        mentions = find_mentions(text, clause.start, clause.end) if has_anchor else []
+        if not mentions and last_listed is not None:
+            mentions = find_elliptical(text, clause.start, clause.end, after=last_listed)
+        last_listed = next((m for m in reversed(mentions) if m.listed), last_listed)
         for mention in mentions:
             n_mentions += 1
             status = mention_status(text, clause, mention)

@@ -47,6 +47,8 @@ _FORWARD_RUN_RE = re.compile(rf"[{_NAME_CHARS}]+")
 _TAIL_RE = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十\d]+期(?:工程|项目)?[）)]?"
     r"|[东西南北]段"
+    r"|[（(][\u4e00-\u9fff]{1,8}段[）)]"
+    r"|[东西南北中]?(?:环线|联络线|支线|专用线)"
     r"|[\u4e00-\u9fff]{2,8}至[\u4e00-\u9fff]{2,8}段"
     r"|扩能改造(?:项目)?)"
 )
@@ -71,6 +73,8 @@ _LEAD_WORDS = tuple(
         支持 协调 落实 抓好 深化 大力 有序 持续 着力 进一步 申报 推进实施 争取实施 启动实施
         开展 编制 融入 按计划 构建 把 强化 突出 擦亮 拉开 建强 壮大 探索 作为 聚力 严格按照 再建 一批
         各 有关 全市 全区 全县 加速 服务 引进 招引 对接 衔接 参与 争取将 将 用好 办好 联动 协同 带动
+        发挥 促进 修编 提档升级 提档 优化调整 优化 调整 升级 严控 健全 串联 组建 牵头 推广 做强 做大
+        新增 改造 扩建 整治 管好 用活 盘活 激活 招商
         """.split(),
         key=len,
         reverse=True,
@@ -80,6 +84,7 @@ _LEAD_WORDS = tuple(
 _BARRIER_RE = re.compile(
     r"建成|开工|通车|建设|推进|加快|完成|启动|力争(?!取)|实施|打造|争取|依托|规划|达到|形成|创建|争创|培育|提升"
     r"|纳入|融入|开展|编制|谋划|构建|作为|为目标|按照|对接|探索|实现|共建|为重点|为支撑|为抓手"
+    r"|获批|获评|获得|入选|被授予|授予|被评为|评为|认定为|列入|就是|即是"
 )
 _LEAD_RE = re.compile(
     rf"^(?:(?:到|至|在|于)?(?:19|20)\d{{2}}年(?:底|前|内)?|今年|明年|十四五期间"
@@ -98,13 +103,14 @@ _GENERIC_STEMS = {
 
 # A listed item that already ends like a facility of its own is not a bare name.
 _FACILITY_END_RE = re.compile(
-    r"(?:[区园站馆港场镇乡村城期路]|基地|中心|项目|工程|街道|片区|大道|环线)$"
+    r"(?:[区园站馆港场镇乡村城期路社院所厅楼店]|基地|中心|项目|工程|街道|片区|大道|环线)$"
 )
 # A listed item that is already a reservoir of its own (后溪沟一库) keeps its name.
 _OWN_RESERVOIR_RE = re.compile(r"[一二三四五六七八九十\d]库$")
 # What may follow a head and shows it is a modifier, not a project (高铁路网, 公园体系).
 _NOT_A_NAME_AFTER_RE = re.compile(
-    r"(?:路?网|体系|体制|机制|管委会|筹备组|管理委员会|政策|办法|条例)"
+    r"(?:路?网|体系|体制|机制|管委会|筹备组|管理委员会|政策|办法|条例|发展联盟|联盟|协会|风貌"
+    r"|总体规划|总规|控规|详细规划|规划编制)"
 )
 # Words that end a stem and leave the head standing alone (孵化器升级和高新区).
 _DANGLING_END_RE = re.compile(r"[和与及的为等把对向]$")
@@ -152,6 +158,8 @@ def _is_generic(stem: str) -> bool:
         return True  # a descriptive phrase, not a name
     if len(re.findall(r"[\u4e00-\u9fff]", stem)) < 2:
         return True
+    if re.match(r"(?:国家级|省级|市级|县级|区级)", stem):
+        return True  # a rank (国家级绿色工业园区, 市级国防教育基地), not a name
     if stem in _LEAD_WORD_SET or _DANGLING_END_RE.search(stem):
         return True  # only a verb or a linker in front: the head stands alone
     return stem in _GENERIC_STEMS or len(stem) < 2 or bool(re.fullmatch(r"[\d\s]+", stem))
@@ -192,6 +200,17 @@ def _list_items(text: str, end: int, floor: int, *, longest: int) -> list[tuple[
     return items
 
 
+def anchor_positions(text: str) -> list[int]:
+    """Sorted offsets of every head word and road number: where a mention can end.
+
+    A clause with no anchor has no mention, so a caller scanning thousands of
+    clauses can skip most of them with a bisect instead of a regex scan each.
+    """
+    heads = [m.start() for m in _HEAD_RE.finditer(text)]
+    roads = [m.start() for m in _ROAD_RE.finditer(text)]
+    return sorted(heads + roads)
+
+
 def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
     """Every named project mention in ``text[start:end]``, in reading order."""
     end = len(text) if end is None else end
@@ -220,6 +239,10 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
         chained = list(_CHAINED_RE.finditer(left))
         if chained:  # 经开区—新能源新材料产业园—巴州工业园: the last link is the name
             left = left[chained[-1].end() :]
+        if left.count("”") > left.count("“"):
+            continue  # the name opened inside a slogan cut at a verb (“绿水青山就是金山银山”基地)
+        if left.count("“") > left.count("”"):
+            left = left[left.rindex("“") + 1 :]  # 全国十佳“国家电子商务示范基地”: inside the quote
         for joint in reversed(list(re.finditer("[和及与]", left))):
             if _FACILITY_END_RE.search(left[: joint.start()]):
                 left = left[joint.end() :]  # 易腾二期和秦巴电子信息产业园: two things
@@ -277,3 +300,37 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
         found.append(Mention(text[road.start() : name_end], "highway", road.start(), name_end))
         taken.append((road.start(), name_end))
     return sorted(found, key=lambda m: m.start)
+
+
+# "建成红鱼洞、黄石盘大型水库, …, 加快高桥、兰草等项目前期工作": after a list that named
+# its head, a list of bare names "等项目" in the same sentence continues it.
+_ELLIPTICAL_RE = re.compile(
+    r"(?P<items>[\u4e00-\u9fff]{2,4}(?:、[\u4e00-\u9fff]{2,4})+)等(?:项目|工程)"
+)
+
+
+def find_elliptical(text: str, start: int, end: int, *, after: Mention) -> list[Mention]:
+    """Bare names listed "等项目" that continue an earlier list of the same sentence.
+
+    ``after`` is the last listed mention of the sentence; its head word is lent to
+    each bare name. Only short bare names qualify, and only after a list that named
+    its head in the same sentence, so "加快道路、桥梁等项目" alone yields nothing.
+    """
+    head = _HEAD_RE.search(after.name)
+    if head is None or not after.listed:
+        return []
+    head_word = after.name[head.start() :]
+    found: list[Mention] = []
+    for m in _ELLIPTICAL_RE.finditer(text, start, end):
+        items_start = m.start("items")
+        run = m.group("items")
+        first, cut = strip_lead(run.split("、")[0])
+        offset = items_start + cut
+        for item in [first, *run.split("、")[1:]]:
+            if _is_generic(item) or _FACILITY_END_RE.search(item) or item in _LEAD_WORD_SET:
+                return []
+            found.append(
+                Mention(item + head_word, after.category, offset, offset + len(item), True)
+            )
+            offset += len(item) + 1
+    return found

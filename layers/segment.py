@@ -23,10 +23,14 @@ import re
 from dataclasses import dataclass
 
 _CN_DIGITS = "一二三四五六七八九十"
+# A numbered heading. Normalisation drops the space between a heading and its body
+# in a report scraped onto one line ("一、2023年工作回顾2023年是…"), so the title runs
+# to the first punctuation and only its opening is trusted.
 _HEADING_RE = re.compile(
-    rf"(?:^|(?<=[\s。！？；]))(?:第[{_CN_DIGITS}]+[章节篇]|[{_CN_DIGITS}]{{1,3}}、)"
-    r"(?P<title>[^。！？；，\n]{2,40}?)(?=\s|$|\n|[。！？；])"
+    rf"(?:^|(?<=[\s。！？；：:]))(?:第[{_CN_DIGITS}]+[章节篇]|[{_CN_DIGITS}]{{1,3}}、)"
+    r"(?P<title>[^。！？；，,：:\n]{2,40})"
 )
+_TITLE_YEAR_RE = re.compile(r"^(?:(?:19|20)\d{2}年|“?十四五”?(?:时期|期间|末))")
 _REVIEW_RE = re.compile(r"回顾|主要成就|取得的成就|成绩|过去一年|过去五年|发展成就|工作总结")
 _SENTENCE_END = "。！？；!?;\n"
 _CLAUSE_END = "，,：:"
@@ -114,9 +118,9 @@ def _sections(text: str, *, doc_year: int | None) -> list[tuple[int, bool, tuple
     marks = []
     for m in _HEADING_RE.finditer(text):
         title = m.group("title")
-        marks.append(
-            (m.start(), bool(_REVIEW_RE.search(title)), years_in(title, doc_year=doc_year))
-        )
+        dated = _TITLE_YEAR_RE.match(title)  # "2023年工作回顾", "“十四五”时期重点工作"
+        years = years_in(dated.group(0), doc_year=doc_year) if dated else ()
+        marks.append((m.start(), bool(_REVIEW_RE.search(title[:16])), years))
     return marks
 
 

@@ -95,6 +95,13 @@ def test_named_projects_are_found_with_clean_names(text, expected) -> None:
             "推进都梁大道二期、赤牛城环线、赤牛城宋元(蒙)文化遗址公园建设",
             ["赤牛城宋元(蒙)文化遗址公园"],
         ),
+        # sections and branches written after the head belong to the name
+        ("成渝中线高铁(大足段)建设顺利", ["成渝中线高铁(大足段)"]),
+        ("重庆都市圈铁路西环线设双桥综合枢纽站", ["重庆都市圈铁路西环线"]),
+        # a rank awarded after a verb is not a second project
+        ("大足高新区获批国家级绿色工业园区", ["大足高新区"]),
+        # a name opened inside quotation marks starts after them
+        ("电商产业园获评全国十佳“国家电子商务示范基地”", ["电商产业园", "国家电子商务示范基地"]),
     ],
 )
 def test_list_boundaries(text, expected) -> None:
@@ -118,6 +125,13 @@ def test_list_boundaries(text, expected) -> None:
         "以培育壮大优势产业为目标、建强产业园区为重点",
         "拉开“6+2+4”中型水库建设格局",
         "打造一批规模化、标准化的中药材种植示范园区",
+        "重庆红岩重汽博物馆被授予市级国防教育基地",
+        "牵头组建成渝“双圈”静脉产业园区发展联盟",
+        "修编玉龙山国家森林公园总体规划",
+        "严控工业园区风貌",
+        "发挥市级化工园区优势",
+        "全力创建“绿水青山就是金山银山”实践创新基地",
+        "实现“田园就是公园”",
     ],
 )
 def test_generic_mentions_are_not_projects(text) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layers.segment import split_clauses, years_in
+from layers.segment import annual_year, split_clauses, years_in
 
 
 def _years_of(text: str, needle: str, *, doc_year: int | None = 2021) -> tuple[int, ...]:
@@ -40,3 +40,31 @@ def test_review_sections_report_and_later_sections_plan() -> None:
     by_text = {text[c.start : c.end]: c.reported for c in clauses}
     assert any(v for k, v in by_text.items() if "A公园" in k)
     assert not any(v for k, v in by_text.items() if "B公园" in k)
+
+
+def test_headings_glued_to_their_body_still_open_a_section() -> None:
+    """A one-line scraped report loses the space after a heading when normalised."""
+    text = (
+        "各位代表:一、2023年工作回顾2023年是开局之年,A公园建成开放。"
+        "二、2024年工作安排2024年是关键之年,建设B公园。三、“十四五”时期重点工作 建成C公园。"
+    )
+    clauses = split_clauses(text, doc_year=2024)
+
+    def clause_of(needle: str):
+        return next(c for c in clauses if needle in text[c.start : c.end])
+
+    assert (clause_of("A公园").reported, clause_of("A公园").years) == (True, (2023,))
+    assert (clause_of("B公园").reported, clause_of("B公园").years) == (False, (2024,))
+    assert clause_of("C公园").years == (2025,)
+
+
+def test_annual_reports_are_recognised_by_their_title() -> None:
+    assert annual_year("2021年区政府工作报告目标任务分解方案的通知") == 2021
+    assert annual_year("2024年重庆市大足区政府工作报告 各位代表") == 2024
+    assert annual_year("《政府工作报告》对2021—2025年政府工作作出了总体部署") is None
+    assert annual_year("巴州区国民经济和社会发展第十四个五年规划") is None
+
+
+def test_undated_clauses_take_the_default_years() -> None:
+    clauses = split_clauses("提速龙象寺水库建设。2022年,建成A水库。", default_years=(2021,))
+    assert [c.years for c in clauses] == [(2021,), (2022,), (2022,)]
