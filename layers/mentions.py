@@ -31,7 +31,7 @@ HEADS: dict[str, tuple[str, ...]] = {
     ),
     "other": (
         "通用机场", "运输机场", "机场", "客运站", "货运站", "集装箱场站", "货运站场", "场站", "货场",
-        "无水港", "物流枢纽", "景区", "集装箱基地", "物流基地", "基地",
+        "无水港", "物流枢纽", "景区", "集装箱基地", "物流基地",
     ),
 }  # fmt: skip
 _HEAD_CATEGORY = {h: c for c, hs in HEADS.items() for h in hs}
@@ -98,6 +98,7 @@ _GENERIC_STEMS = {
     "山地", "体育", "口袋", "社区", "乡村", "智慧", "生态", "主题", "文化", "遗址", "县城", "中心城区",
     "快速", "过境", "普速", "干线", "市域", "货运", "全国", "健身", "城市湿地", "城市双拥", "现代山地",
     "世界地质", "国家地质", "特色产业", "乡村产业", "国家级中药材", "文化创意", "新材料产业园特色",
+    "精品", "田园", "旅游", "公园", "铁路", "铁路集装箱", "仓储物流", "国家水利风", "重点旅游",
 }  # fmt: skip
 
 
@@ -160,6 +161,8 @@ def _is_generic(stem: str) -> bool:
         return True
     if re.match(r"(?:国家级|省级|市级|县级|区级)", stem):
         return True  # a rank (国家级绿色工业园区, 市级国防教育基地), not a name
+    if re.search(r"[1-5]A|A{2,5}|A级", stem):
+        return True  # a grade (国家5A级旅游景区), not a name
     if stem in _LEAD_WORD_SET or _DANGLING_END_RE.search(stem):
         return True  # only a verb or a linker in front: the head stands alone
     return stem in _GENERIC_STEMS or len(stem) < 2 or bool(re.fullmatch(r"[\d\s]+", stem))

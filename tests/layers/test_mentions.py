@@ -101,7 +101,10 @@ def test_named_projects_are_found_with_clean_names(text, expected) -> None:
         # a rank awarded after a verb is not a second project
         ("大足高新区获批国家级绿色工业园区", ["大足高新区"]),
         # a name opened inside quotation marks starts after them
-        ("电商产业园获评全国十佳“国家电子商务示范基地”", ["电商产业园", "国家电子商务示范基地"]),
+        (
+            "电商产业园获评全国十佳“大足石刻数字文化创意产业园”",
+            ["电商产业园", "大足石刻数字文化创意产业园"],
+        ),
     ],
 )
 def test_list_boundaries(text, expected) -> None:
@@ -132,6 +135,10 @@ def test_list_boundaries(text, expected) -> None:
         "发挥市级化工园区优势",
         "全力创建“绿水青山就是金山银山”实践创新基地",
         "实现“田园就是公园”",
+        "建设铁路货场",
+        "打造精品景区",
+        "创建国家5A级旅游景区",
+        "盘活农村闲置宅基地",
     ],
 )
 def test_generic_mentions_are_not_projects(text) -> None:
