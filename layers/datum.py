@@ -38,6 +38,19 @@ def _inside_china(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray
     )
 
 
+def _vectorised(
+    func, lon: NDArray[np.float64], lat: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Call one of coordTransform's array functions, keeping the input's shape."""
+    if lon.size == 0:
+        return lon.copy(), lat.copy()
+    out_lon, out_lat = func(np.ravel(lon).copy(), np.ravel(lat).copy())
+    return (
+        np.asarray(out_lon, dtype=np.float64).reshape(lon.shape),
+        np.asarray(out_lat, dtype=np.float64).reshape(lat.shape),
+    )
+
+
 def wgs84_to_gcj02(
     lon: ArrayLike, lat: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -51,11 +64,7 @@ def wgs84_to_gcj02(
     """
     lon_a = np.asarray(lon, dtype=np.float64)
     lat_a = np.asarray(lat, dtype=np.float64)
-    if lon_a.size == 0:
-        return lon_a.copy(), lat_a.copy()
-    glon, glat = _ct.wgs84_to_gcj02(np.ravel(lon_a).copy(), np.ravel(lat_a).copy())
-    glon = np.asarray(glon, dtype=np.float64).reshape(lon_a.shape)
-    glat = np.asarray(glat, dtype=np.float64).reshape(lat_a.shape)
+    glon, glat = _vectorised(_ct.wgs84_to_gcj02, lon_a, lat_a)
     inside = _inside_china(lon_a, lat_a)
     return np.where(inside, glon, lon_a), np.where(inside, glat, lat_a)
 
@@ -79,6 +88,19 @@ def gcj02_to_wgs84(
         wlon = wlon - (flon - glon)
         wlat = wlat - (flat - glat)
     return wlon, wlat
+
+
+def bd09_to_wgs84(
+    lon: ArrayLike, lat: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Convert Baidu BD-09 coordinates to WGS-84 (BD-09 is GCJ-02 shifted once more).
+
+    coordTransform undoes Baidu's extra shift (a closed form); the GCJ-02 step is
+    then inverted like any other GCJ-02 coordinate.
+    """
+    blon = np.asarray(lon, dtype=np.float64)
+    blat = np.asarray(lat, dtype=np.float64)
+    return gcj02_to_wgs84(*_vectorised(_ct.bd09_to_gcj02, blon, blat))
 
 
 def _transform_xy(coords: NDArray[np.float64], *, to_wgs84: bool) -> NDArray[np.float64]:

@@ -40,6 +40,11 @@ class ReferenceDataError(ProblemsError):
     """Installed reference geography (boundaries, seats, name tables) is unusable."""
 
 
+class GazetteerError(ProblemsError):
+    """A curated gazetteer table breaks its rules (a row without a source, a bad
+    coordinate, a county that does not exist or does not contain the point...)."""
+
+
 class PlaceNameError(PortalError):
     """A place name could not be resolved to exactly one administrative unit."""
 

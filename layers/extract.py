@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from layers.mentions import HEADS, Mention, anchor_positions, find_elliptical, find_mentions
 from layers.placenames import PlaceIndex
-from layers.reader import NormalisedText
+from layers.reader import NormalisedText, normalise, read_document
 from layers.segment import Clause, annual_year, split_clauses
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ _BEFORE_CUES: tuple[tuple[str, str], ...] = (
 _AFTER_RE = [(re.compile(p), s) for p, s in _AFTER_CUES]
 _BEFORE_RE = [(re.compile(p), s) for p, s in _BEFORE_CUES]
 _LANDMARK_RE = re.compile(r"依托|以.{0,30}为|保护好|巩固提升|沿线")
-_ENDPOINT_SPLIT_RE = re.compile(r"经|至|—|－")
+_ENDPOINT_SPLIT_RE = re.compile(r"经|至|接|—|－")
 _HEAD_SUFFIX_RE = re.compile(
     r"(?:高速公路|高速铁路|高速通道|高速|货运铁路|城际铁路|铁路|高铁|城际|公路|轨道交通)$"
 )
@@ -178,8 +178,12 @@ def mention_status(text: str, clause: Clause, mention: Mention) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _key(name: str) -> str:
-    """Spelling-insensitive key: 达州绕城西段高速公路 = 达州绕城高速公路西段."""
+def name_key(name: str) -> str:
+    """Spelling-insensitive key: 达州绕城西段高速公路 = 达州绕城高速公路西段.
+
+    Brackets, quotes, 项目/工程, 园区/园, a 市 after a place and the expressway
+    words are dropped, so respellings of one name compare equal.
+    """
     key = re.sub(r"[（()）“”\s]", "", name)
     key = re.sub(r"项目$|工程$", "", key)
     key = re.sub(r"园区$", "园", key)
@@ -192,12 +196,14 @@ def _endpoints(name: str, category: str) -> list[str]:
     if category not in _LINE_CATEGORIES:
         return []
     stem = _HEAD_SUFFIX_RE.sub("", re.sub(r"(?:扩能改造)?(?:项目|工程)?$", "", name))
-    if not re.search(r"至|经|—", stem) or stem.endswith("段"):
+    if not re.search(r"至|经|—|接", stem) or stem.endswith("段"):
         return []
     parts = [p for p in _ENDPOINT_SPLIT_RE.split(stem) if p]
     if parts:
         parts[-1] = re.sub(r"(?:直达|方向|货运|城际|南北走向|东西走向)$", "", parts[-1])
-    return parts if len(parts) >= 2 and all(2 <= len(p) <= 6 for p in parts) else []
+    # A dash-joined part may be one abbreviation character (长垫梁—万—恩施: 万 = 万州).
+    shortest = 1 if "—" in stem else 2
+    return parts if len(parts) >= 2 and all(shortest <= len(p) <= 6 for p in parts) else []
 
 
 def _counties(record: ProjectRecord, places: PlaceIndex, region: str | None) -> list[str]:
@@ -294,7 +300,7 @@ def records_from_text(
             q_start += len(raw) - len(raw.lstrip(" ，,。；;、"))
             q_end = q_start + len(quote)
             stage = Stage(status, clause.years, clause.reported or landmark, quote, q_start, q_end)
-            key = (mention.category, _key(mention.name))
+            key = (mention.category, name_key(mention.name))
             record = records.get(key)
             if record is None:
                 record = ProjectRecord(doc=doc_id, name=mention.name, category=mention.category)
@@ -327,7 +333,7 @@ def merge_abbreviations(
                 by_abbrev.setdefault((record.category, abbrev), record)
     kept: list[ProjectRecord] = []
     for record in records:
-        stem = _key(record.name)
+        stem = name_key(record.name)
         target = by_abbrev.get((record.category, stem))
         if target is None or target is record or record.endpoints:
             target = _containing(record, kept, places=places, region=region)
@@ -352,11 +358,11 @@ def _containing(
     The longer spelling may only add a place or a zone in front: 秦巴电子信息产业园
     is a different park from 电子信息产业园, 巴中新能源新材料产业园 is the same one.
     """
-    key = _key(record.name)
+    key = name_key(record.name)
     if len(key) < 4 or _is_section(record.name):
         return None
     for other in others:
-        other_key = _key(other.name)
+        other_key = name_key(other.name)
         if other.category != record.category or _is_section(other.name) or len(other_key) < 4:
             continue
         if key.startswith(other_key):
@@ -403,3 +409,29 @@ def records_to_original(
         data["mentions"] = mentions
         out.append(data)
     return out
+
+
+def records_from_bytes(
+    data: bytes,
+    *,
+    name: str,
+    doc_id: str,
+    doc_year: int | None,
+    places: PlaceIndex | None = None,
+    region: str | None = None,
+) -> list[dict[str, object]]:
+    """A document's bytes -> its records as JSON objects quoting the original text.
+
+    The whole path the command line takes (decode, normalise, extract, map quotes
+    back), for callers that hold a document in memory.
+
+    Raises
+    ------
+    DocumentReadError
+        If the bytes are not a readable document.
+    """
+    normalised = normalise(read_document(data, name=name).text)
+    records = records_from_text(
+        normalised.text, doc_id=doc_id, doc_year=doc_year, places=places, region=region
+    )
+    return records_to_original(records, normalised)

@@ -74,7 +74,7 @@ _LEAD_WORDS = tuple(
         开展 编制 融入 按计划 构建 把 强化 突出 擦亮 拉开 建强 壮大 探索 作为 聚力 严格按照 再建 一批
         各 有关 全市 全区 全县 加速 服务 引进 招引 对接 衔接 参与 争取将 将 用好 办好 联动 协同 带动
         发挥 促进 修编 提档升级 提档 优化调整 优化 调整 升级 严控 健全 串联 组建 牵头 推广 做强 做大
-        新增 改造 扩建 整治 管好 用活 盘活 激活 招商
+        新增 改造 扩建 整治 管好 用活 盘活 激活 招商 即以 即
         """.split(),
         key=len,
         reverse=True,
@@ -192,7 +192,7 @@ def _list_items(text: str, end: int, floor: int, *, longest: int) -> list[tuple[
             _HEAD_RE.search(item)
             or _BARRIER_RE.search(item)
             or (_FACILITY_END_RE.search(item) and not _OWN_RESERVOIR_RE.search(item))
-            or not 2 <= len(item) <= longest
+            or not 2 <= len(item) <= (12 if re.search("[至经—]", item) else longest)
             or item.count("(") + item.count("（") != item.count(")") + item.count("）")
         ):
             break
@@ -244,6 +244,9 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
             left = left[chained[-1].end() :]
         if left.count("”") > left.count("“"):
             continue  # the name opened inside a slogan cut at a verb (“绿水青山就是金山银山”基地)
+        closed = left.rfind("”")
+        if 0 <= closed < len(left) - 1 and strip_lead(left[closed + 1 :])[1]:
+            left = left[closed + 1 :]  # “三轴多点”即以巴达高速: the slogan ends at its quote
         if left.count("“") > left.count("”"):
             left = left[left.rindex("“") + 1 :]  # 全国十佳“国家电子商务示范基地”: inside the quote
         for joint in reversed(list(re.finditer("[和及与]", left))):

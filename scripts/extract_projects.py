@@ -23,9 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from layers.admin import load_reference
 from layers.corpus import CatalogEntry, read_catalog
-from layers.errors import CatalogError, DocumentReadError, ReferenceDataError
+from layers.errors import CatalogError, DocumentReadError, GazetteerError, ReferenceDataError
 from layers.extract import records_from_text, records_to_original
+from layers.gazetteer import load_gazetteer
+from layers.geocode import LINE_CATEGORIES, Geocoder
 from layers.placenames import PlaceIndex
 from layers.reader import NormalisedText, normalise, read_document
 
@@ -49,15 +52,17 @@ def _doc_year(entry: CatalogEntry | None, text: str, explicit: int | None) -> in
     return int(years[0]) if years else None
 
 
-def _places() -> PlaceIndex | None:
+def _geocoder() -> Geocoder | None:
+    """Reference geography and gazetteer, for counties and abbreviation endpoints."""
     try:
-        from layers.admin import load_reference
-
         reference = load_reference()
-    except ReferenceDataError as exc:
-        logger.warning("no place index, counties left empty: %s", exc)
+        places = PlaceIndex.from_tables(reference.units, reference.former_names)
+        counties = reference.units[reference.units["level"] == "county"]
+        gazetteer = load_gazetteer(places=places, counties=counties)
+    except (ReferenceDataError, GazetteerError) as exc:
+        logger.warning("no reference geography, counties and endpoints left as written: %s", exc)
         return None
-    return PlaceIndex.from_tables(reference.units, reference.former_names)
+    return Geocoder(places, reference.units, reference.seats, gazetteer)
 
 
 def _read(path: Path) -> NormalisedText:
@@ -82,14 +87,20 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNREADABLE
     entry = _catalog_entry(args.doc_id)
     region = entry.adcode[:2] + "0000" if entry is not None else None
+    geocoder = _geocoder()
     records = records_from_text(
         normalised.text,
         doc_id=args.doc_id,
         doc_year=_doc_year(entry, normalised.text, args.year),
-        places=_places(),
+        places=geocoder.places if geocoder else None,
         region=region,
     )
     for record in records_to_original(records, normalised):
+        if geocoder and record["category"] in LINE_CATEGORIES and not record["endpoints"]:
+            # The guide's endpoints are "as written or expanded from the abbreviation".
+            record["endpoints"] = geocoder.abbreviation_endpoints(
+                str(record["name"]), region=entry.adcode if entry else None
+            )
         print(json.dumps(record, ensure_ascii=False))
     return 0
 

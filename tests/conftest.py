@@ -86,3 +86,30 @@ def pdf_with_text(text: str) -> bytes:
 def make_pdf():
     """Factory for small Chinese PDFs with a text layer (see :func:`pdf_with_text`)."""
     return pdf_with_text
+
+
+@pytest.fixture(scope="session")
+def gazetteer(reference: Reference, place_index: PlaceIndex):
+    """The curated gazetteer of geodata/gazetteer, validated."""
+    from layers.gazetteer import load_gazetteer
+
+    counties = reference.units[reference.units["level"] == "county"]
+    return load_gazetteer(places=place_index, counties=counties)
+
+
+@pytest.fixture(scope="session")
+def geocoder(reference: Reference, place_index: PlaceIndex, gazetteer):
+    from layers.geocode import Geocoder
+
+    return Geocoder(place_index, reference.units, reference.seats, gazetteer)
+
+
+@pytest.fixture(scope="session")
+def corpus_tables(geocoder):
+    """The five corpus documents, extracted, resolved and geocoded (once per session)."""
+    from datetime import date
+
+    from layers.assemble import tables_from_documents
+    from layers.corpus import iter_documents
+
+    return tables_from_documents(iter_documents(), geocoder=geocoder, as_of=date(2026, 11, 22))

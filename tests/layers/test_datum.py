@@ -8,6 +8,7 @@ import pyproj
 import shapely
 
 from layers.datum import (
+    bd09_to_wgs84,
     gcj02_to_wgs84,
     geometries_gcj02_to_wgs84,
     geometries_wgs84_to_gcj02,
@@ -50,6 +51,17 @@ def test_agrees_with_the_independent_prcoords_implementation() -> None:
         forward = prcoords.wgs_gcj((lat, lon))
         f_lon, f_lat = wgs84_to_gcj02(lon, lat)
         assert float(_metres(forward.lon, forward.lat, f_lon, f_lat)) < 0.001
+
+
+def test_baidu_bd09_agrees_with_prcoords() -> None:
+    rng = np.random.default_rng(13)
+    lon, lat = rng.uniform(103, 110, 50), rng.uniform(28, 33, 50)
+    got_lon, got_lat = bd09_to_wgs84(lon, lat)
+    for i in range(50):
+        expected = prcoords.bd_wgs_bored((lat[i], lon[i]))
+        assert float(_metres(expected.lon, expected.lat, got_lon[i], got_lat[i])) < 0.5
+    # Baidu's extra shift is larger than GCJ-02's alone: typically about a kilometre.
+    assert 300 < float(_metres(lon[0], lat[0], got_lon[0], got_lat[0])) < 2000
 
 
 def test_points_outside_china_pass_through_unchanged() -> None:

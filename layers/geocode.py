@@ -1,0 +1,578 @@
+"""One honest geometry per project, with a precision code that says how honest.
+
+The rules, most precise first (precision codes are fixed, see DESIGN.md):
+
+``exact``
+    The facility itself is in the gazetteer: its sourced point.
+``near``
+    The facility is named after a township or village in the gazetteer
+    (化成水库 -> 化成镇), or a source places it in one (土溪口水库 -> 渡口乡):
+    that place's point, looked up within the right county.
+``route``
+    A line named by its endpoints (达州至万州), by a section (巴中至南充段) or by
+    an abbreviation (成达万 -> 成都, 达州, 万州): a schematic line through the
+    ordered nodes, with its length in kilometres measured in a projected CRS.
+``county`` / ``city``
+    Only the county (or the prefecture) is known: from the name, from the text,
+    or from the document's own jurisdiction. The geometry is that unit's
+    polygon, never a pin that would look exact.
+``unlocated``
+    Nothing places it. The project is kept, with no geometry.
+
+Ambiguous one-character abbreviations (广 = 广安 or 广元) are settled by geometry:
+a line goes fairly straight from its first node to its last, and it serves the
+region of the document that names it. The choice is written into ``method``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
+
+from layers.errors import AmbiguousPlaceError, PlaceNameError
+from layers.gazetteer import PLACE_KINDS, Gazetteer
+from layers.mentions import HEADS
+from layers.placenames import AdminUnit, PlaceIndex, short_name
+
+logger = logging.getLogger(__name__)
+
+PRECISIONS = ("exact", "near", "route", "county", "city", "unlocated")
+LINE_CATEGORIES = frozenset({"highway", "railway"})
+_GEOD = Geod(ellps="WGS84")
+_LINE_HEAD_RE = re.compile(
+    r"(?:高速公路|高速铁路|高速通道|货运铁路|城际铁路|市域铁路|轨道交通|高速|铁路|高铁|城际|公路)"
+)
+# Words of a line's name that are not places: upgrades, variants, directions.
+_QUALIFIER_RE = re.compile(
+    r"扩能改造|改扩建|复线|二线|直达|[东西南北中]线|环线|城际|货运|快速|项目|工程|延伸线|联络线|支线"
+)
+_SECTION_RE = re.compile(
+    r"(?:[（(](?P<paren>[^（()）]{1,12})段[）)]|(?P<plain>[^段（()）]{2,30})段)$"
+)
+_NODE_SPLIT_RE = re.compile(r"经|至|—|－|-|~|～")
+_ROAD_NUMBER_RE = re.compile(r"^[GS]\d{2,4}线?")
+_FACILITY_HEADS = tuple(
+    sorted(
+        {h for c, hs in HEADS.items() if c not in LINE_CATEGORIES for h in hs},
+        key=len,
+        reverse=True,
+    )
+)
+_DESCRIPTIVE_RE = re.compile(r"^[\u4e00-\u9fff]{2,4}")
+# A detour ratio (route length / straight distance) costs this much per unit, and
+# distance from the document's region this much per 100 km, when choosing among
+# the readings of an ambiguous abbreviation.
+_DETOUR_WEIGHT = 1.0
+_REGION_WEIGHT_PER_100KM = 0.35
+_MAX_READINGS = 512
+
+
+@dataclass(frozen=True)
+class Node:
+    """A place a line passes through, and how it was found."""
+
+    label: str
+    point: shapely.Point
+    how: str
+    county: AdminUnit | None = None
+    key: str = ""  # what the node is: a unit's adcode or "gazetteer:<name>"
+    place: str = ""  # the place's name as a reader knows it (成 -> 成都)
+
+    @property
+    def name(self) -> str:
+        return self.place or self.label
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a project is drawn and how precisely.
+
+    Attributes
+    ----------
+    geometry
+        WGS-84 geometry, or None when ``precision`` is ``unlocated``.
+    precision
+        One of :data:`PRECISIONS`.
+    method
+        How it was located, in words a reviewer can check (sources included).
+    nodes
+        For a route, the labels of its nodes in order.
+    length_km
+        For a route, its length in kilometres (projected CRS).
+    counties
+        County-level units the location ties the project to.
+    """
+
+    geometry: BaseGeometry | None
+    precision: str
+    method: str
+    nodes: tuple[str, ...] = ()
+    length_km: float | None = None
+    counties: tuple[str, ...] = ()
+
+
+@dataclass
+class Geocoder:
+    """Everything needed to place a project, held in memory (no I/O here).
+
+    Parameters
+    ----------
+    places
+        Name index of administrative units.
+    units
+        Unit polygons (EPSG:4326) with ``adcode``.
+    seats
+        Unit seat points (EPSG:4326) with ``adcode``.
+    gazetteer
+        The curated points, facility placements and abbreviations.
+    """
+
+    places: PlaceIndex
+    units: gpd.GeoDataFrame
+    seats: gpd.GeoDataFrame
+    gazetteer: Gazetteer
+    _polygons: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)
+    _seat_points: dict[str, shapely.Point] = field(default_factory=dict, repr=False)
+    _place_names: list[str] = field(default_factory=list, repr=False)
+    _counties: gpd.GeoDataFrame | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for code, geom in zip(self.units["adcode"], self.units.geometry, strict=True):
+            self._polygons.setdefault(code, geom)
+        for code, geom in zip(self.seats["adcode"], self.seats.geometry, strict=True):
+            self._seat_points.setdefault(code, geom)
+        self._place_names = self.gazetteer.names(kinds=PLACE_KINDS)
+        self._counties = self.units[self.units["level"] == "county"].reset_index(drop=True)
+
+    # ------------------------------------------------------------------ nodes
+
+    def county_of(self, point: shapely.Point) -> AdminUnit | None:
+        """The county-level unit whose polygon holds ``point``."""
+        hits = self._counties[self._counties.covers(point)]
+        return self.places.units.get(hits["adcode"].iloc[0]) if len(hits) else None
+
+    def _seat(self, unit: AdminUnit) -> shapely.Point | None:
+        return self._seat_points.get(unit.adcode)
+
+    def _unit(self, name: str, *, region: str | None) -> AdminUnit | None:
+        """The unit a node's name means; 广安 is 广安市, not its own 广安区."""
+        try:
+            return self.places.resolve(name).unit
+        except AmbiguousPlaceError as exc:
+            units = [m.unit for m in exc.candidates]
+            for unit in units:
+                if all(u is unit or u.parent_adcode == unit.adcode for u in units):
+                    return unit
+        except PlaceNameError:
+            pass
+        if region is None:
+            return None
+        try:
+            return self.places.resolve(name, within=region).unit
+        except PlaceNameError:
+            return None
+
+    def _gazetteer_place(self, text: str, *, within: AdminUnit | None, region: str | None):
+        """The gazetteer township/village ``text`` opens with, inside ``within`` if given."""
+        for spelling in self._place_names:
+            if not text.startswith(spelling):
+                continue
+            rows = self.gazetteer.lookup(spelling, kinds=PLACE_KINDS)
+            scope = _scope_prefix(within.adcode if within else region)
+            if scope:
+                rows = rows[rows["county_adcode"].str.startswith(scope)]
+            if len(rows) == 1:
+                return rows.iloc[0]
+        return None
+
+    def _gazetteer_node(self, label: str, row: pd.Series) -> Node:
+        return Node(label, row.geometry, f"gazetteer {row['name']} ({row['source_url']})",
+                    self.places.units.get(row["county_adcode"]), f"gazetteer:{row['name']}",
+                    row["name"])  # fmt: skip
+
+    def node(self, text: str, *, region: str | None = None) -> Node | None:
+        """Resolve one node of a line: a gazetteer place, a unit's seat, or both combined.
+
+        ``region`` (a province or prefecture adcode) settles ambiguous names.
+        """
+        text = text.strip()
+        if len(text) < 2:
+            return None
+        rows = self.gazetteer.lookup(text)
+        if len(rows) == 1:
+            return self._gazetteer_node(text, rows.iloc[0])
+        unit = self._unit(text, region=region)
+        if unit is not None and (seat := self._seat(unit)) is not None:
+            county = unit if unit.level == "county" else None
+            return Node(text, seat, f"seat of {unit.name}", county, unit.adcode)
+        lead = self.places.leading_unit(text, within=region)
+        rest = text[len(lead.query) :] if lead else text
+        place = self._gazetteer_place(rest, within=lead.unit if lead else None, region=region)
+        if place is not None:
+            return self._gazetteer_node(text, place)
+        if lead is not None and (seat := self._seat(lead.unit)) is not None:
+            county = lead.unit if lead.unit.level == "county" else None
+            return Node(
+                text,
+                seat,
+                f"seat of {lead.unit.name} ({text} not in the gazetteer)",
+                county,
+                lead.unit.adcode,
+            )
+        return None
+
+    # ------------------------------------------------------------------ lines
+
+    def line_nodes(
+        self, name: str, *, endpoints: Sequence[str] = (), region: str | None = None
+    ) -> tuple[list[Node], str]:
+        """The ordered nodes a line's name gives, and how they were read.
+
+        A named section (巴中至南充段) wins over the whole line's endpoints, since
+        the section is what the record is about. Urban rail (轨道交通) is never
+        read as an abbreviation: 巴城 there is the city of 巴中, not 巴中—城口.
+        """
+        section = _SECTION_RE.search(name)
+        if section:
+            text = section.group("plain") or section.group("paren")
+            parts = [p for p in _NODE_SPLIT_RE.split(_section_text(text)) if p]
+            if len(parts) >= 2:
+                return self._nodes_from_parts(parts, region=region, how="section")
+            if section.group("paren"):
+                return [], ""  # 成渝中线高铁(大足段): one place, not the whole line
+        if endpoints:
+            return self._nodes_from_parts(list(endpoints), region=region, how="endpoints")
+        stem = _abbreviation_stem(name)
+        if stem and "轨道交通" not in name and all(c in self.gazetteer.abbreviations for c in stem):
+            return self._nodes_from_parts(list(stem), region=region, how="abbreviation")
+        return [], ""
+
+    def abbreviation_endpoints(self, name: str, *, region: str | None = None) -> list[str]:
+        """The places a line's abbreviation stands for: 成达万高铁 -> 成都, 达州, 万州.
+
+        Empty when the name is not an abbreviation (or a character is unknown).
+        """
+        nodes, how = self.line_nodes(name, region=region)
+        return [n.name for n in nodes] if how.startswith("abbreviation") else []
+
+    def _abbreviation_slot(self, char: str) -> list[Node]:
+        return [
+            Node(char, seat, f"abbreviation {char} = {u.name}",
+                 u if u.level == "county" else None, u.adcode, short_name(u.name))
+            for u in self.gazetteer.abbreviations.get(char, ())
+            if (seat := self._seat(u)) is not None
+        ]  # fmt: skip
+
+    def _nodes_from_parts(
+        self, parts: Sequence[str], *, region: str | None, how: str
+    ) -> tuple[list[Node], str]:
+        """Resolve each part; a part that is only abbreviation characters (长垫梁—万—恩施)
+        gives one node per character. Ambiguous characters are settled together."""
+        slots: list[list[Node]] = []
+        unresolved: list[str] = []
+        for part in parts:
+            node = self.node(part, region=region) if len(part) >= 2 else None
+            if node is not None:
+                slots.append([node])
+            elif part and all(c in self.gazetteer.abbreviations for c in part):
+                slots += [slot for c in part if (slot := self._abbreviation_slot(c))]
+            else:
+                unresolved.append(part)
+        nodes, readings = self._best_reading(slots, region=region)
+        text = f"{how} {'—'.join(parts)}"
+        if readings > 1:
+            text += f" (chosen among {readings} readings by route shape and the document's region)"
+        if unresolved:
+            text += f"; not placed: {'、'.join(unresolved)}"
+        return nodes, text
+
+    def _best_reading(
+        self, slots: list[list[Node]], *, region: str | None
+    ) -> tuple[list[Node], int]:
+        readings = math.prod(len(s) for s in slots) if slots else 0
+        if readings == 0 or readings > _MAX_READINGS:
+            return [slot[0] for slot in slots], readings
+        region_point = self._region_point(region)
+        best: tuple[float, list[Node]] | None = None
+        for combo in itertools.product(*slots):
+            if len({n.key for n in combo}) < len(combo):
+                continue  # a line does not visit one place twice
+            cost = _abbreviation_cost(list(combo), region_point)
+            if best is None or cost < best[0]:
+                best = (cost, list(combo))
+        return (best[1] if best else [slot[0] for slot in slots]), readings
+
+    def _region_point(self, region: str | None) -> shapely.Point | None:
+        if region is None:
+            return None
+        seat = self._seat_points.get(region)
+        return seat
+
+    # ------------------------------------------------------------------ projects
+
+    def locate(
+        self,
+        *,
+        name: str,
+        category: str,
+        aliases: Sequence[str] = (),
+        counties: Sequence[str] = (),
+        endpoints: Sequence[str] = (),
+        jurisdiction: str | None = None,
+    ) -> Location:
+        """The best location the evidence supports (see the module docstring).
+
+        Parameters
+        ----------
+        name, category, aliases, counties, endpoints
+            As in an extracted record.
+        jurisdiction
+            Adcode of the document's own unit (county, prefecture or province):
+            the region that settles ambiguous names, and the fallback location.
+        """
+        region = _region_of(jurisdiction)
+        if category in LINE_CATEGORIES:
+            for spelling in (name, *aliases):
+                nodes, how = self.line_nodes(
+                    spelling,
+                    endpoints=endpoints if spelling == name else (),
+                    region=jurisdiction or region,
+                )
+                if len({(n.point.x, n.point.y) for n in nodes}) >= 2:
+                    return self._route(nodes, how, counties)
+        else:
+            found = self._facility(name, aliases, counties=counties, jurisdiction=jurisdiction)
+            if found is not None:
+                return found
+        return self._area(name, counties=counties, jurisdiction=jurisdiction, region=region)
+
+    def _route(self, nodes: list[Node], how: str, counties: Sequence[str]) -> Location:
+        line = shapely.LineString([n.point for n in nodes])
+        tied = list(dict.fromkeys([*counties, *(n.county.name for n in nodes if n.county)]))
+        sources = "; ".join(f"{n.label}: {n.how}" for n in nodes)
+        return Location(
+            line,
+            "route",
+            f"route through {how} ({sources})",
+            tuple(n.name for n in nodes),
+            line_length_km(line),
+            tuple(tied),
+        )
+
+    def _facility(
+        self,
+        name: str,
+        aliases: Sequence[str],
+        *,
+        counties: Sequence[str],
+        jurisdiction: str | None,
+    ) -> Location | None:
+        for spelling in (name, *aliases):
+            rows = self.gazetteer.lookup(spelling)
+            rows = rows[~rows["kind"].isin(PLACE_KINDS)]
+            if len(rows) == 1:
+                row = rows.iloc[0]
+                return Location(
+                    row.geometry,
+                    "exact",
+                    f"gazetteer point of {row['name']} ({row['source_url']})",
+                    counties=(row["county"],),
+                )
+        for spelling in (name, *aliases):
+            placed = self.gazetteer.facility_places.get(spelling)
+            if placed is None:
+                continue
+            if placed.town:
+                town = self._gazetteer_place(placed.town, within=placed.county, region=None)
+                if town is not None:
+                    return Location(
+                        town.geometry,
+                        "near",
+                        f"point of {town['name']} ({town['source_url']}), where "
+                        f"{placed.source_url} places {placed.name}",
+                        counties=(placed.county.name,),
+                    )
+            polygon = self._polygons.get(placed.county.adcode)
+            return Location(
+                polygon,
+                "county",
+                f"county {placed.county.name}, where {placed.source_url} places {placed.name}",
+                counties=(placed.county.name,),
+            )
+        county = self._named_county(name, counties=counties, jurisdiction=jurisdiction)
+        stem = _facility_stem(name, county)
+        if stem:
+            town = self._gazetteer_place(stem, within=county, region=_region_of(jurisdiction))
+            if town is not None:
+                return Location(
+                    town.geometry,
+                    "near",
+                    f"named after {town['name']} ({town['source_url']})",
+                    counties=(town["county"],),
+                )
+        return None
+
+    def _named_county(
+        self, name: str, *, counties: Sequence[str], jurisdiction: str | None
+    ) -> AdminUnit | None:
+        for county in counties:
+            unit = self._unit(county, region=_region_of(jurisdiction))
+            if unit is not None:
+                return unit
+        lead = self.places.leading_unit(name, within=_region_of(jurisdiction))
+        if lead is not None:
+            return lead.unit
+        return self.places.units.get(jurisdiction) if jurisdiction else None
+
+    def _area(
+        self, name: str, *, counties: Sequence[str], jurisdiction: str | None, region: str | None
+    ) -> Location:
+        for county in counties:
+            unit = self._unit(county, region=region)
+            if unit is not None and unit.adcode in self._polygons:
+                return Location(
+                    self._polygons[unit.adcode],
+                    "county",
+                    f"county {unit.name}, named in the text",
+                    counties=(unit.name,),
+                )
+        text = _ROAD_NUMBER_RE.sub("", name)
+        paren = re.search(r"[（(]([^（()）]{2,8})段[）)]", text)
+        lead = self.places.leading_unit(paren.group(1) if paren else text, within=region)
+        if lead is not None and lead.unit.adcode in self._polygons:
+            return _unit_location(
+                lead.unit,
+                self._polygons[lead.unit.adcode],
+                f"{lead.unit.name}, which the name opens with",
+            )
+        unit = self.places.units.get(jurisdiction) if jurisdiction else None
+        if unit is not None and unit.level != "province" and unit.adcode in self._polygons:
+            return _unit_location(
+                unit, self._polygons[unit.adcode], f"{unit.name}, the document's own jurisdiction"
+            )
+        return Location(None, "unlocated", "no place in the name, the text or the document")
+
+
+def _unit_location(unit: AdminUnit, polygon: BaseGeometry, why: str) -> Location:
+    if unit.level == "county":
+        return Location(polygon, "county", f"county {why}", counties=(unit.name,))
+    return Location(polygon, "city", f"prefecture {why}")
+
+
+def _scope_prefix(adcode: str | None) -> str:
+    """The adcode prefix shared by every unit inside ``adcode`` (510000 -> 51)."""
+    if not adcode:
+        return ""
+    if adcode.endswith("0000"):
+        return adcode[:2]
+    if adcode.endswith("00"):
+        return adcode[:4]
+    return adcode
+
+
+def _region_of(jurisdiction: str | None) -> str | None:
+    """The province of a jurisdiction: the scope that settles ambiguous names."""
+    return jurisdiction[:2] + "0000" if jurisdiction else None
+
+
+def _section_text(text: str) -> str:
+    """The part of a section name that lists places: 巴州段光辉许家岭—三江—梁永 -> the nodes."""
+    if "段" in text:
+        text = text.rsplit("段", 1)[1]
+    head = _LINE_HEAD_RE.search(text)
+    if head:
+        text = text[head.end() :]
+    return _ROAD_NUMBER_RE.sub("", text)
+
+
+def _abbreviation_stem(name: str) -> str:
+    """成达万高铁 -> 成达万, 达万铁路扩能改造 -> 达万, 大(足)内(江)高速 -> 大内."""
+    stem = re.sub(r"[（(][^）)]*[）)]", "", name)
+    head = _LINE_HEAD_RE.search(stem)
+    if head is None:
+        return ""
+    stem = _QUALIFIER_RE.sub("", stem[: head.start()])
+    return stem if 2 <= len(stem) <= 5 and re.fullmatch(r"[\u4e00-\u9fff]+", stem) else ""
+
+
+def _facility_stem(name: str, county: AdminUnit | None) -> str:
+    """The words a facility is named after: 巴州区化成水库 -> 化成, 通江春在工业园 -> 春在."""
+    stem = name
+    for head in _FACILITY_HEADS:
+        if head in stem:
+            stem = stem[: stem.index(head)]
+            break
+    if county is not None:
+        for spelling in (county.name, re.sub(r"[区县市]$", "", county.name)):
+            if stem.startswith(spelling) and len(stem) > len(spelling):
+                stem = stem[len(spelling) :]
+                break
+    return stem
+
+
+def _abbreviation_cost(nodes: list[Node], region_point: shapely.Point | None) -> float:
+    """Lower is likelier: a fairly straight line that serves the document's region.
+
+    "Serves" is measured as the distance from the region's seat to the line
+    itself, not to its nodes: 镇广 seen from 巴中 passes closer by way of 广安
+    than by way of 广元, although 广元 is the nearer city.
+    """
+    points = [n.point for n in nodes]
+    legs = sum(_km(a, b) for a, b in itertools.pairwise(points))
+    straight = _km(points[0], points[-1])
+    detour = legs / straight if len(points) > 2 and straight > 0 else 1.0
+    cost = _DETOUR_WEIGHT * detour
+    if region_point is not None:
+        cost += _REGION_WEIGHT_PER_100KM * _km_to_line(region_point, points) / 100
+    return cost
+
+
+def _km_to_line(point: shapely.Point, vertices: list[shapely.Point]) -> float:
+    """Distance from a point to a polyline in km, in a local equirectangular frame.
+
+    Good to a few per cent over a few hundred kilometres, which is all a choice
+    between two candidate cities needs.
+    """
+    scale = math.cos(math.radians(point.y))
+
+    def local(p: shapely.Point) -> tuple[float, float]:
+        return ((p.x - point.x) * scale * 111.32, (p.y - point.y) * 110.57)
+
+    line = shapely.LineString([local(v) for v in vertices])
+    return float(line.distance(shapely.Point(0.0, 0.0)))
+
+
+def _km(a: shapely.Point, b: shapely.Point) -> float:
+    return _GEOD.inv(a.x, a.y, b.x, b.y)[2] / 1000
+
+
+def line_length_km(line: BaseGeometry) -> float:
+    """Length in km, measured in the line's own UTM zone (a projected CRS)."""
+    series = gpd.GeoSeries([line], crs="EPSG:4326")
+    return float(series.to_crs(series.estimate_utm_crs()).length.iloc[0] / 1000)
+
+
+def locations_frame(locations: Sequence[Location]) -> gpd.GeoDataFrame:
+    """Locations as a GeoDataFrame (EPSG:4326), for benchmarks and the store."""
+    return gpd.GeoDataFrame(
+        pd.DataFrame(
+            {
+                "precision": [loc.precision for loc in locations],
+                "geocode_method": [loc.method for loc in locations],
+                "length_km": [loc.length_km for loc in locations],
+                "located_counties": ["|".join(loc.counties) for loc in locations],
+            }
+        ),
+        geometry=[loc.geometry for loc in locations],
+        crs="EPSG:4326",
+    )

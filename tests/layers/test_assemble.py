@@ -1,0 +1,83 @@
+"""The tables the store holds, built from the corpus: nothing dropped, fixed columns."""
+
+from __future__ import annotations
+
+import json
+
+from layers.assemble import PROJECT_COLUMNS, mention_frame
+from layers.corpus import iter_documents
+from layers.extract import records_from_bytes
+from layers.geocode import PRECISIONS
+from layers.resolve import resolve_projects
+
+FIXED = {"project_id", "name", "category", "status", "target_year", "counties", "precision",
+         "geocode_method", "doc_ids", "quote"}  # fmt: skip
+
+
+def test_every_record_of_every_document_reaches_a_project(corpus_tables, place_index) -> None:
+    projects = corpus_tables.projects
+    assert FIXED <= set(projects.columns) and list(projects.columns)[
+        : len(PROJECT_COLUMNS)
+    ] == list(PROJECT_COLUMNS)
+    assert projects.crs.to_epsg() == 4326
+    assert projects["project_id"].is_unique
+    # Every extracted record's name is a project's name or alias: nothing was dropped.
+    spellings = set(projects["name"]) | {
+        a for aliases in projects["aliases"] for a in aliases.split("|") if a
+    }
+    for document in iter_documents():
+        records = records_from_bytes(
+            document.data, name=document.entry.file, doc_id=document.doc_id,
+            doc_year=document.entry.year, places=place_index,
+            region=document.entry.adcode[:2] + "0000",
+        )  # fmt: skip
+        assert {r["name"] for r in records} <= spellings, document.doc_id
+    assert corpus_tables.documents["records"].sum() >= len(projects)
+
+
+def test_every_project_has_a_precision_and_a_geometry_unless_unlocated(corpus_tables) -> None:
+    projects = corpus_tables.projects
+    assert set(projects["precision"]) <= set(PRECISIONS)
+    located = projects["precision"] != "unlocated"
+    assert projects.geometry[located].notna().all()
+    assert projects.geometry[~located].isna().all()
+    routes = projects[projects["precision"] == "route"]
+    assert len(routes) >= 20
+    assert (routes.geometry.geom_type == "LineString").all()
+    assert (routes["length_km"] > 0).all()
+    assert projects["geocode_method"].str.len().gt(10).all()
+
+
+def test_cross_document_projects_keep_every_document(corpus_tables) -> None:
+    projects = corpus_tables.projects.set_index("name")
+    assert projects.loc["达万铁路扩能改造", "doc_ids"] == "000|003"
+    assert projects.loc["镇巴经达州至广安高速公路", "doc_ids"] == "000|001|004"
+
+
+def test_mentions_point_into_their_documents(corpus_tables) -> None:
+    mentions = corpus_tables.mentions
+    assert set(mentions["project_id"]) == set(corpus_tables.projects["project_id"])
+    texts = {}
+    for document in iter_documents():
+        texts[document.doc_id] = document.data.decode("utf-8-sig")
+    for row in mentions.itertuples():
+        assert texts[row.doc_id][row.char_start : row.char_end] == row.quote
+
+
+def test_mention_rows_come_from_project_mentions(geocoder) -> None:
+    from datetime import date
+
+    from layers.resolve import DocumentInfo
+
+    record = {"name": "土溪口水库", "category": "reservoir", "aliases": [], "status": "completed",
+              "reported": False, "target_year": 2023,
+              "timeline": [{"year": 2023, "status": "completed"}],
+              "counties": [], "endpoints": [], "quote": "土溪口水库建成",
+              "mentions": [{"quote": "土溪口水库建成", "start": 5, "end": 12, "status": "completed",
+                            "years": [2023]}]}  # fmt: skip
+    doc = DocumentInfo("x", "511700", date(2021, 1, 1))
+    frame = mention_frame(resolve_projects([(doc, [record])], geocoder=geocoder))
+    assert json.loads(frame.to_json(orient="records"))[0] | {"project_id": ""} == {
+        "project_id": "", "doc_id": "x", "status": "completed", "year": 2023, "years": "2023",
+        "reported": False, "quote": "土溪口水库建成", "char_start": 5, "char_end": 12,
+    }  # fmt: skip

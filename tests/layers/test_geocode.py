@@ -1,0 +1,152 @@
+"""Each geocoder rule on small cases: exact, near, route (endpoints, sections,
+abbreviations), county, city, unlocated; lengths against a hand computation."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from layers.gazetteer import Gazetteer
+from layers.geocode import Geocoder, line_length_km
+
+DAZHOU, BAZHONG, BAZHOU, DAZU = "511700", "511900", "511902", "500111"
+
+
+def _haversine_km(a: shapely.Point, b: shapely.Point) -> float:
+    r = 6371.0088
+    p1, p2 = math.radians(a.y), math.radians(b.y)
+    dp, dl = p2 - p1, math.radians(b.x - a.x)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))
+
+
+def test_a_facility_in_the_gazetteer_is_exact(geocoder) -> None:
+    loc = geocoder.locate(name="达州金垭机场", category="other", jurisdiction=DAZHOU)
+    assert loc.precision == "exact"
+    assert loc.counties == ("达川区",)
+    assert geocoder.county_of(loc.geometry).name == "达川区"
+    assert "github.com/mwgg/Airports" in loc.method
+
+
+def test_a_facility_named_after_a_township_is_near_it(geocoder) -> None:
+    loc = geocoder.locate(name="南江东榆工业园", category="industrial_zone", jurisdiction=BAZHONG)
+    assert loc.precision == "near"
+    assert "东榆镇" in loc.method and "geonames.org" in loc.method
+    assert geocoder.county_of(loc.geometry).name == "南江县"
+
+
+def test_a_source_that_names_only_the_county_places_it_there(geocoder) -> None:
+    # 土溪口水库 is not a township's name; a cited page puts it in 宣汉县 (渡口乡,
+    # whose point the gazetteer does not have), so the county is the honest answer.
+    loc = geocoder.locate(name="土溪口水库", category="reservoir", jurisdiction=DAZHOU)
+    assert loc.precision == "county"
+    assert loc.counties == ("宣汉县",)
+    assert loc.geometry.geom_type in {"Polygon", "MultiPolygon"}  # the county, not a pin
+    assert "yybnet.net" in loc.method
+
+
+def test_a_line_with_endpoints_is_a_route_with_its_length(geocoder) -> None:
+    loc = geocoder.locate(
+        name="开江至梁平高速", category="highway", endpoints=["开江", "梁平"], jurisdiction=DAZHOU
+    )
+    assert loc.precision == "route"
+    assert loc.nodes == ("开江", "梁平")
+    assert set(loc.counties) == {"开江县", "梁平区"}
+    a, b = (shapely.Point(c) for c in loc.geometry.coords)
+    assert loc.length_km == pytest.approx(_haversine_km(a, b), rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("name", "jurisdiction", "expected"),
+    [
+        ("镇广高速公路", DAZHOU, ["镇巴县", "广安市"]),
+        ("镇广高速", BAZHONG, ["镇巴县", "广安市"]),  # 广元 is nearer 巴中, but the line is not
+        ("广巴达铁路扩能改造", BAZHONG, ["广元市", "巴中市", "达州市"]),
+        ("大垫高速", DAZHOU, ["大竹县", "垫江县"]),
+        ("成达万高铁", DAZHOU, ["成都市", "达州市", "万州区"]),
+    ],
+)
+def test_abbreviations_are_read_and_ambiguities_settled(
+    geocoder, name, jurisdiction, expected
+) -> None:
+    loc = geocoder.locate(name=name, category="railway", jurisdiction=jurisdiction)
+    assert loc.precision == "route"
+    for unit in expected:
+        assert unit in loc.method
+    assert loc.method.index(expected[0]) < loc.method.index(expected[-1])
+    if name.startswith(("镇广", "广巴达", "大垫")):
+        assert "chosen among" in loc.method  # the choice is recorded
+
+
+def test_a_named_section_is_routed_between_its_own_ends(geocoder) -> None:
+    whole = geocoder.locate(name="汉巴南铁路", category="railway", jurisdiction=BAZHOU)
+    part = geocoder.locate(name="汉巴南铁路巴中至南充段", category="railway", jurisdiction=BAZHOU)
+    assert part.nodes == ("巴中", "南充")
+    assert part.length_km < whole.length_km
+
+
+def test_a_section_named_by_one_place_is_that_county(geocoder) -> None:
+    loc = geocoder.locate(name="成渝中线高铁(大足段)", category="railway", jurisdiction=DAZU)
+    assert (loc.precision, loc.counties) == ("county", ("大足区",))
+
+
+def test_lines_leaving_the_corpus_area_still_draw(geocoder) -> None:
+    loc = geocoder.locate(
+        name="成都至万源至安康铁路", category="railway",
+        endpoints=["成都", "万源", "安康"], jurisdiction=DAZHOU,
+    )  # fmt: skip
+    assert loc.precision == "route" and loc.nodes == ("成都", "万源", "安康")
+    assert loc.geometry.coords[-1][1] > 32.5  # 安康, in Shaanxi
+
+
+def test_mixed_abbreviation_and_name_endpoints(geocoder) -> None:
+    loc = geocoder.locate(
+        name="长垫梁—万—恩施货运铁路", category="railway",
+        endpoints=["长垫梁", "万", "恩施"], jurisdiction="500155",
+    )  # fmt: skip
+    assert loc.precision == "route"
+    assert len(loc.nodes) == 5
+    assert "长寿区" in loc.method and "恩施" in loc.method
+
+
+def test_fallbacks_county_city_and_unlocated(geocoder) -> None:
+    county = geocoder.locate(name="数字经济产业园", category="industrial_zone", jurisdiction=BAZHOU)
+    city = geocoder.locate(name="数字经济产业园", category="industrial_zone", jurisdiction=DAZHOU)
+    named = geocoder.locate(
+        name="商贸物流园", category="industrial_zone", counties=["宣汉县"], jurisdiction=DAZHOU
+    )
+    nowhere = geocoder.locate(name="数字经济产业园", category="industrial_zone", jurisdiction=None)
+    assert (county.precision, county.counties) == ("county", ("巴州区",))
+    assert city.precision == "city" and city.geometry.geom_type in {"Polygon", "MultiPolygon"}
+    assert (named.precision, named.counties) == ("county", ("宣汉县",))
+    assert (nowhere.precision, nowhere.geometry) == ("unlocated", None)
+
+
+def test_near_uses_the_township_of_the_right_county(reference, place_index) -> None:
+    """Two townships share a name; the facility's county decides which one."""
+    towns = gpd.GeoDataFrame(
+        {
+            "name": ["三江镇", "三江镇"], "aliases": [(), ()], "kind": ["town", "town"],
+            "county": ["巴州区", "旺苍县"], "county_adcode": ["511902", "510821"],
+            "datum": ["WGS-84"] * 2, "confidence": ["minute"] * 2,
+            "source_url": ["https://example.org/1", "https://example.org/2"],
+            "source_quote": ["x", "x"], "note": ["", ""],
+        },
+        geometry=[shapely.Point(106.95, 31.95), shapely.Point(106.3, 32.2)],
+        crs="EPSG:4326",
+    )  # fmt: skip
+    geocoder = Geocoder(place_index, reference.units, reference.seats, Gazetteer(towns))
+    loc = geocoder.locate(name="巴州区三江工业园", category="industrial_zone", jurisdiction=BAZHOU)
+    assert loc.precision == "near"
+    assert "example.org/1" in loc.method
+
+
+def test_length_is_measured_in_a_projected_crs() -> None:
+    line = shapely.LineString([(107.0, 31.0), (108.0, 31.0), (108.0, 32.0)])
+    expected = _haversine_km(shapely.Point(107, 31), shapely.Point(108, 31)) + _haversine_km(
+        shapely.Point(108, 31), shapely.Point(108, 32)
+    )
+    assert line_length_km(line) == pytest.approx(expected, rel=0.01)
