@@ -19,6 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 prepare: $(STAMP)
 	$(BIN)/python scripts/prepare_portal.py
+	$(BIN)/python scripts/build_layers.py --if-stale
 
 run: prepare
 	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)

@@ -21,7 +21,7 @@ import pandas as pd
 from layers.corpus import CatalogEntry, Document
 from layers.extract import records_from_bytes
 from layers.geocode import Geocoder, Location
-from layers.progress import completion_target, is_overdue, latest_target_year
+from layers.progress import completion_target, is_overdue, latest_target_year, stage_summary
 from layers.resolve import DocumentInfo, Project, resolve_projects
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ LIST_SEPARATOR = "|"
 PROJECT_COLUMNS = (
     "project_id", "name", "category", "status", "target_year", "counties", "precision",
     "geocode_method", "doc_ids", "quote", "length_km", "aliases", "endpoints", "reported",
-    "completion_year", "overdue", "first_year", "latest_doc", "located_counties",
+    "completion_year", "overdue", "first_year", "latest_doc", "located_counties", "stages",
 )  # fmt: skip
 DOCUMENT_COLUMNS = ("doc_id", "title", "jurisdiction", "adcode", "issued", "kind", "file",
                     "sha256", "records")  # fmt: skip
@@ -96,6 +96,7 @@ def project_frame(
             "first_year": min(years) if years else None,
             "latest_doc": doc.doc_id,
             "located_counties": _join(location.counties),
+            "stages": stage_summary(project),
         })  # fmt: skip
         geometries.append(location.geometry)
     frame = gpd.GeoDataFrame(

@@ -45,6 +45,10 @@ class GazetteerError(ProblemsError):
     coordinate, a county that does not exist or does not contain the point...)."""
 
 
+class StoreError(ProblemsError):
+    """The layer store is missing, incomplete or unreachable, or a correction is malformed."""
+
+
 class PlaceNameError(PortalError):
     """A place name could not be resolved to exactly one administrative unit."""
 

@@ -32,6 +32,34 @@ def _stages(project: Project) -> list[tuple[int, str, bool, DocumentInfo]]:
     return stages
 
 
+def stage_summary(project: Project) -> str:
+    """The most advanced stage per year, as text: "2021:preparatory|2024:completed".
+
+    With the first year a document named the project, this is all
+    :func:`status_from_stages` needs, so a reader of the store can ask for any
+    year without the documents.
+    """
+    best: dict[int, str] = {}
+    for year, status, _, _ in _stages(project):
+        if year not in best or _RANK[status] > _RANK[best[year]]:
+            best[year] = status
+    return "|".join(f"{year}:{best[year]}" for year in sorted(best))
+
+
+def status_from_stages(stages: str, first_year: int | None, year: int) -> str | None:
+    """:func:`status_as_of` computed from :func:`stage_summary` text and the first year."""
+    reached = [
+        status
+        for part in (stages or "").split("|")
+        if part
+        for stage_year, status in [part.split(":", 1)]
+        if int(stage_year) <= year
+    ]
+    if reached:
+        return max(reached, key=_RANK.__getitem__)
+    return "proposed" if first_year is not None and first_year <= year else None
+
+
 def status_as_of(project: Project, year: int) -> str | None:
     """The most advanced stage any document gives the project for ``year`` or before.
 

@@ -1,7 +1,8 @@
 """Shared fixtures, and the rule that CI never passes by skipping.
 
-With ``REQUIRE_BROWSER=1`` (set by ``.ci/run``) a skipped test is reported as a
-failure: a browser test that cannot find Chromium must not turn CI green.
+With ``REQUIRE_BROWSER=1`` or ``REQUIRE_POSTGIS=1`` (both set by ``.ci/run``) a
+skipped test is reported as a failure: a browser test that cannot find Chromium,
+or a PostGIS test that cannot reach its server, must not turn CI green.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from layers.placenames import PlaceIndex
 
 
 def _skips_forbidden() -> bool:
-    return os.environ.get("REQUIRE_BROWSER") == "1"
+    return os.environ.get("REQUIRE_BROWSER") == "1" or os.environ.get("REQUIRE_POSTGIS") == "1"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -24,7 +25,9 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.skipped and _skips_forbidden() and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
-        report.longrepr = f"skipped, but REQUIRE_BROWSER=1 forbids skips: {report.longrepr}"
+        report.longrepr = (
+            f"skipped, but REQUIRE_BROWSER/REQUIRE_POSTGIS forbid skips: {report.longrepr}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -113,3 +116,29 @@ def corpus_tables(geocoder):
     from layers.corpus import iter_documents
 
     return tables_from_documents(iter_documents(), geocoder=geocoder, as_of=date(2026, 11, 22))
+
+
+@pytest.fixture
+def postgis_dsn():
+    """A PostGIS store DSN in a fresh schema (``?schema=``), dropped afterwards.
+
+    The server comes from PORTAL_TEST_DSN (``.ci/run`` starts one and sets it).
+    """
+    import uuid
+    from urllib.parse import quote
+
+    from sqlalchemy import create_engine, text
+
+    dsn = os.environ.get("PORTAL_TEST_DSN")
+    if not dsn:
+        pytest.skip("PORTAL_TEST_DSN is not set (no PostGIS server for this run)")
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in dsn else "?"
+    yield f"{dsn}{separator}schema={quote(schema)}"
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()

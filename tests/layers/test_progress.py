@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from layers.progress import completion_target, is_overdue, latest_target_year, status_as_of
+from layers.progress import (
+    completion_target,
+    is_overdue,
+    latest_target_year,
+    stage_summary,
+    status_as_of,
+    status_from_stages,
+)
 from layers.resolve import DocumentInfo, Project
 
 PLAN_2021 = DocumentInfo("plan", "511700", date(2021, 3, 1))
@@ -63,3 +70,16 @@ def test_a_later_plan_that_moves_the_target_moves_it() -> None:
     assert latest_target_year(project) == 2027
     assert not is_overdue(project, as_of=date(2026, 11, 22))
     assert is_overdue(project, as_of=date(2028, 1, 1))
+
+
+def test_the_stage_summary_answers_like_the_project() -> None:
+    moved = (REPORT_2023, _record("under_construction", [(2023, "under_construction"),
+                                                         (2027, "completed")]))  # fmt: skip
+    project = _project(PLANNED, moved)
+    summary = stage_summary(project)
+    assert summary == (
+        "2021:preparatory|2022:under_construction|2023:under_construction|2024:completed"
+        "|2027:completed"
+    )
+    for year in range(2019, 2029):
+        assert status_from_stages(summary, 2021, year) == status_as_of(project, year), year

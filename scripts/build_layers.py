@@ -1,0 +1,126 @@
+"""Build every layer from geodata/sources/ into the store.
+
+Usage: ``python scripts/build_layers.py [--store PATH_OR_DSN] [--if-stale] [--as-of YYYY-MM-DD]``
+
+Runs extract -> resolve -> geocode over every catalogued document (with a
+progress bar), re-applies the corrections already kept in the store, and
+replaces the store safely (GeoPackage: atomic file replace; PostGIS: one
+transaction). The store is ``--store``, else the PORTAL_STORE environment
+variable, else build/projects.gpkg; a ``postgresql://`` DSN selects PostGIS.
+``--if-stale`` does nothing when the store was built from exactly the current
+sources, gazetteer, reference tables and code (the README run command uses it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from layers import GEODATA_DIR, REPO_ROOT
+from layers.admin import load_reference
+from layers.assemble import tables_from_documents
+from layers.corpus import iter_documents, read_catalog
+from layers.errors import PortalError
+from layers.gazetteer import load_gazetteer
+from layers.geocode import PRECISIONS, Geocoder
+from layers.placenames import PlaceIndex
+from layers.store import (
+    LAYER_NAMES,
+    StoreLocation,
+    read_corrections,
+    store_fingerprint_matches,
+    write_store,
+)
+
+EXIT_FAILED = 1
+
+
+def inputs_fingerprint() -> str:
+    """A hash of everything a build reads: documents, curated tables and the code."""
+    digest = hashlib.sha256()
+    files = [
+        *sorted((GEODATA_DIR / "sources").rglob("*")),
+        *sorted((GEODATA_DIR / "gazetteer").rglob("*")),
+        *sorted((GEODATA_DIR / "reference").rglob("*")),
+        *sorted((REPO_ROOT / "layers").glob("*.py")),
+    ]
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(REPO_ROOT)).encode("utf-8"))
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def build(location: StoreLocation, *, as_of: date, quiet: bool = False) -> str:
+    """Run the build and return its summary text."""
+    reference = load_reference()
+    places = PlaceIndex.from_tables(reference.units, reference.former_names)
+    counties = reference.units[reference.units["level"] == "county"]
+    geocoder = Geocoder(places, reference.units, reference.seats,
+                        load_gazetteer(places=places, counties=counties))  # fmt: skip
+    corrections = read_corrections(location)
+    total = len(read_catalog())
+    with tqdm(total=total, desc="documents", unit="doc", disable=quiet, file=sys.stderr) as bar:
+        tables = tables_from_documents(
+            iter_documents(), geocoder=geocoder, as_of=as_of, on_document=lambda _: bar.update()
+        )
+    result = write_store(
+        location, tables, corrections=corrections, fingerprint=inputs_fingerprint()
+    )
+    projects = result.contents.projects
+    per_layer = Counter(projects["category"])
+    precision = Counter(projects["precision"])
+    lines = [
+        f"store: {location}",
+        f"documents: {len(tables.documents)}, records: {int(tables.documents['records'].sum())}, "
+        f"projects: {len(projects)}, mentions: {len(result.contents.mentions)}",
+        "projects per layer: " + ", ".join(f"{LAYER_NAMES[c]} {per_layer.get(c, 0)}"
+                                           for c in LAYER_NAMES),
+        "precision: " + ", ".join(f"{p} {precision.get(p, 0)}" for p in PRECISIONS),
+        f"unlocated (kept, not drawn): {precision.get('unlocated', 0)}",
+        f"corrections applied: {result.applied}, orphaned: {len(result.orphans)}",
+        *(f"  orphaned {o}" for o in result.orphans),
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the layer store from geodata/sources/.")
+    parser.add_argument("--store", default=None, help="GeoPackage path or postgresql:// DSN")
+    parser.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="skip the build when the store matches the current inputs",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=date.today(),
+        help="date that decides which targets are overdue (default today)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    location = StoreLocation.parse(args.store)
+    try:
+        if args.if_stale and store_fingerprint_matches(location, inputs_fingerprint()):
+            print(f"store: {location} is up to date")
+            return 0
+        print(build(location, as_of=args.as_of, quiet=args.quiet))
+    except PortalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,198 @@
+"""The layer store: both backends identical, safe writes, corrections that survive rebuilds."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import shapely
+
+from layers import store
+from layers.errors import StoreError
+from layers.store import (
+    LAYER_NAMES,
+    Correction,
+    StoreLocation,
+    add_corrections,
+    read_corrections,
+    read_store,
+    write_store,
+)
+
+DAWAN = "达万铁路扩能改造"
+
+
+def _comparable(contents) -> dict[str, pd.DataFrame]:
+    """Store contents without the build timestamp, geometry as WKB (exact comparison)."""
+    projects = pd.DataFrame(contents.projects.drop(columns="geometry"))
+    projects["wkb"] = [None if g is None else shapely.to_wkb(g, hex=True, output_dimension=2)
+                       for g in contents.projects.geometry]  # fmt: skip
+    return {
+        "projects": projects,
+        "mentions": contents.mentions,
+        "documents": contents.documents,
+        "corrections": contents.corrections,
+    }
+
+
+def _assert_same(a, b) -> None:
+    for name, frame in _comparable(a).items():
+        pd.testing.assert_frame_equal(frame, _comparable(b)[name], obj=name)
+
+
+def _project_id(contents, name: str) -> str:
+    return contents.projects.set_index("name").loc[name, "project_id"]
+
+
+def test_a_geopackage_holds_one_layer_per_category_in_wgs84(tmp_path, corpus_tables) -> None:
+    import pyogrio
+
+    location = StoreLocation.parse(tmp_path / "p.gpkg")
+    write_store(location, corpus_tables)
+    layers = dict(pyogrio.list_layers(location.path))
+    assert set(LAYER_NAMES.values()) | {"mentions", "documents", "corrections", "builds"} == set(
+        layers
+    )
+    for layer in LAYER_NAMES.values():
+        info = pyogrio.read_info(location.path, layer=layer)
+        assert info["crs"] == "EPSG:4326"
+        assert {"project_id", "name", "precision", "geocode_method", "length_km"} <= set(
+            info["fields"]
+        )
+    contents = read_store(location)
+    assert len(contents.projects) == len(corpus_tables.projects)
+    assert contents.projects.set_index("name").loc[DAWAN, "doc_ids"] == "000|003"
+    assert contents.layer("railway")["length_km"].notna().any()
+
+
+def test_rebuilding_gives_identical_content(tmp_path, corpus_tables) -> None:
+    location = StoreLocation.parse(tmp_path / "p.gpkg")
+    write_store(location, corpus_tables)
+    first = read_store(location)
+    write_store(location, corpus_tables)
+    _assert_same(first, read_store(location))
+    assert list(first.projects["project_id"]) == sorted(first.projects["project_id"])
+
+
+def test_a_build_that_fails_midway_leaves_the_old_store(tmp_path, corpus_tables, monkeypatch):
+    location = StoreLocation.parse(tmp_path / "p.gpkg")
+    write_store(location, corpus_tables)
+    before = read_store(location)
+    calls = {"n": 0}
+    real = store._write_gpkg_layer
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError("disk full (simulated)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "_write_gpkg_layer", failing)
+    with pytest.raises(OSError, match="simulated"):
+        write_store(location, corpus_tables)
+    _assert_same(before, read_store(location))
+    assert [p.name for p in tmp_path.iterdir()] == ["p.gpkg"]  # no temporary file left
+
+
+def test_corrections_apply_and_survive_a_rebuild(tmp_path, corpus_tables) -> None:
+    location = StoreLocation.parse(tmp_path / "p.gpkg")
+    write_store(location, corpus_tables)
+    pid = _project_id(read_store(location), DAWAN)
+    add_corrections(location, [
+        Correction(pid, "status", "completed", who="王工", why="2025年通车, 见新闻"),
+        Correction(pid, "geometry", None, who="王工", why="traced on the map",
+                   geometry_wkt="LINESTRING (107.47 31.21, 108.38 30.81)"),
+        Correction(pid, "precision", "exact", who="王工", why="traced on the map"),
+    ])  # fmt: skip
+    result = write_store(location, corpus_tables, corrections=read_corrections(location))
+    assert (result.applied, result.orphans) == (3, [])
+    row = read_store(location).projects.set_index("project_id").loc[pid]
+    assert (row["status"], row["precision"]) == ("completed", "exact")
+    assert row.geometry.equals(shapely.from_wkt("LINESTRING (107.47 31.21, 108.38 30.81)"))
+    # A second rebuild from the store's own corrections gives the same answer.
+    write_store(location, corpus_tables, corrections=read_corrections(location))
+    assert read_store(location).projects.set_index("project_id").loc[pid, "status"] == "completed"
+
+
+def test_an_orphaned_correction_is_reported_and_kept(tmp_path, corpus_tables) -> None:
+    location = StoreLocation.parse(tmp_path / "p.gpkg")
+    write_store(location, corpus_tables)
+    add_corrections(location, [Correction("rw-0000000000", "name", "旧线", who="李", why="test")])
+    result = write_store(location, corpus_tables, corrections=read_corrections(location))
+    assert len(result.orphans) == 1 and "rw-0000000000" in result.orphans[0]
+    contents = read_store(location)
+    assert list(contents.corrections["project_id"]) == ["rw-0000000000"]  # not dropped
+    assert "rw-0000000000" in contents.builds["corrections_orphaned"].iloc[-1]
+
+
+def test_malformed_corrections_are_refused_together(tmp_path, corpus_tables) -> None:
+    location = StoreLocation.parse(tmp_path / "p.gpkg")
+    write_store(location, corpus_tables)
+    with pytest.raises(StoreError) as caught:
+        add_corrections(location, [
+            Correction("x", "project_id", "y", who="a", why="b"),
+            Correction("x", "status", "finished", who="a", why="b"),
+            Correction("x", "target_year", "soon", who="", why=""),
+            Correction("x", "geometry", None, who="a", why="b", geometry_wkt="POINT (1"),
+        ])  # fmt: skip
+    assert len(caught.value.problems) == 5
+    assert read_corrections(location).empty  # nothing written
+
+
+def test_store_locations(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("PORTAL_STORE", raising=False)
+    assert StoreLocation.parse(None).path == store.DEFAULT_STORE
+    monkeypatch.setenv("PORTAL_STORE", "postgresql://u:secret@db/portal")
+    location = StoreLocation.parse(None)
+    assert location.kind == "postgis" and "secret" not in str(location)
+    assert StoreLocation.parse(tmp_path / "x.gpkg").kind == "gpkg"
+    with pytest.raises(StoreError, match="No store"):
+        read_store(StoreLocation.parse(tmp_path / "missing.gpkg"))
+
+
+@pytest.mark.postgis
+def test_postgis_holds_what_the_geopackage_holds(tmp_path, corpus_tables, postgis_dsn) -> None:
+    from sqlalchemy import create_engine, text
+
+    gpkg = StoreLocation.parse(tmp_path / "p.gpkg")
+    postgis = StoreLocation.parse(postgis_dsn)
+    write_store(gpkg, corpus_tables)
+    write_store(postgis, corpus_tables)
+    _assert_same(read_store(gpkg), read_store(postgis))
+    engine = create_engine(postgis.dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as conn:
+        indexes = conn.execute(text(
+            "SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'"
+            " AND schemaname = :schema"
+        ), {"schema": postgis.schema}).scalars().all()  # fmt: skip
+        srids = conn.execute(text(
+            "SELECT DISTINCT srid FROM geometry_columns WHERE f_table_schema = :schema"
+        ), {"schema": postgis.schema}).scalars().all()  # fmt: skip
+    engine.dispose()
+    assert set(LAYER_NAMES.values()) <= set(indexes)
+    assert srids == [4326]
+
+
+@pytest.mark.postgis
+def test_postgis_build_is_one_transaction(corpus_tables, postgis_dsn, monkeypatch) -> None:
+    location = StoreLocation.parse(postgis_dsn)
+    write_store(location, corpus_tables)
+    before = read_store(location)
+
+    def failing(*args, **kwargs):
+        raise OSError("connection lost (simulated)")
+
+    monkeypatch.setattr(pd.DataFrame, "to_sql", failing)  # the tables come after the layers
+    with pytest.raises(OSError, match="simulated"):
+        write_store(location, corpus_tables)
+    monkeypatch.undo()
+    _assert_same(before, read_store(location))
+
+
+@pytest.mark.postgis
+def test_postgis_corrections_survive_a_rebuild(corpus_tables, postgis_dsn) -> None:
+    location = StoreLocation.parse(postgis_dsn)
+    write_store(location, corpus_tables)
+    pid = _project_id(read_store(location), DAWAN)
+    add_corrections(location, [Correction(pid, "target_year", "2027", who="王", why="新方案")])
+    write_store(location, corpus_tables, corrections=read_corrections(location))
+    assert read_store(location).projects.set_index("project_id").loc[pid, "target_year"] == 2027
