@@ -185,7 +185,7 @@ def typed_projects(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out.sort_values("project_id", kind="stable").reset_index(drop=True)
 
 
-def _storage(frame: pd.DataFrame) -> pd.DataFrame:
+def plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     """Plain numpy dtypes for the writers (nullable pandas types are not universal)."""
     out = frame.copy()
     for column in out.columns:
@@ -321,10 +321,10 @@ def apply_corrections(
 
 def _write_gpkg_layer(frame: pd.DataFrame, path: Path, layer: str, *, spatial: bool) -> None:
     if spatial:
-        pyogrio.write_dataframe(_storage(frame), path, layer=layer, driver="GPKG",
+        pyogrio.write_dataframe(plain_dtypes(frame), path, layer=layer, driver="GPKG",
                                 geometry_type="Unknown", spatial_index=True)  # fmt: skip
     else:
-        pyogrio.write_dataframe(_storage(frame), path, layer=layer, driver="GPKG")
+        pyogrio.write_dataframe(plain_dtypes(frame), path, layer=layer, driver="GPKG")
 
 
 def _write_gpkg(contents: StoreContents, path: Path) -> None:
@@ -357,7 +357,9 @@ def _read_gpkg(path: Path) -> StoreContents:
 
 
 def _add_gpkg_corrections(path: Path, rows: pd.DataFrame) -> None:
-    pyogrio.write_dataframe(_storage(rows), path, layer="corrections", driver="GPKG", append=True)
+    pyogrio.write_dataframe(
+        plain_dtypes(rows), path, layer="corrections", driver="GPKG", append=True
+    )
 
 
 # --------------------------------------------------------------------------- PostGIS
@@ -385,14 +387,14 @@ def _write_postgis(contents: StoreContents, location: StoreLocation) -> None:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         for category, layer in LAYER_NAMES.items():
-            frame = _storage(contents.layer(category))
+            frame = plain_dtypes(contents.layer(category))
             gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS).to_postgis(
                 layer, conn, schema=schema, if_exists="replace", index=False
             )
             conn.execute(text(f'CREATE INDEX IF NOT EXISTS "{layer}_geom_gist" '
                               f'ON "{schema}"."{layer}" USING GIST (geometry)'))  # fmt: skip
         for name, frame in _tables(contents):
-            _storage(frame).to_sql(name, conn, schema=schema, if_exists="replace", index=False)
+            plain_dtypes(frame).to_sql(name, conn, schema=schema, if_exists="replace", index=False)
 
 
 def _read_postgis(location: StoreLocation) -> StoreContents:
@@ -419,7 +421,7 @@ def _read_postgis(location: StoreLocation) -> StoreContents:
 
 def _add_postgis_corrections(location: StoreLocation, rows: pd.DataFrame) -> None:
     with _engine(location).begin() as conn:
-        _storage(rows).to_sql(
+        plain_dtypes(rows).to_sql(
             "corrections", conn, schema=location.schema, if_exists="append", index=False
         )
 

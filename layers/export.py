@@ -1,0 +1,204 @@
+"""Exports of a selection in every format a GIS user or a planning office asks for.
+
+``geojson`` one FeatureCollection (RFC 7946, WGS-84), every project with its layer.
+``gpkg``    one layer per category plus the mentions and documents behind them.
+``csv``     one row per project, geometry as WKT, UTF-8 with a byte-order mark so
+            Excel shows Chinese correctly.
+``xlsx``    sheets for projects, mentions and documents (no geometry: a county
+            polygon does not fit in a cell; precision and method say where it is).
+``kml``     for Google Earth and 奥维 (Ovi) users: name, status and method per placemark.
+``shp``     a zip with one shapefile per layer and geometry type (a shapefile holds
+            one type), a ``.cpg`` declaring UTF-8 so ArcGIS and QGIS read Chinese
+            names, field names cut to 10 characters with the mapping in a readme,
+            and the unlocated projects in a CSV.
+
+CSV and Excel can have Chinese column headers (``headers="zh"``).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from layers.errors import StoreError
+from layers.store import LAYER_NAMES, plain_dtypes
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("geojson", "gpkg", "csv", "xlsx", "kml", "shp")
+SUFFIXES = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "xlsx": ".xlsx",
+            "kml": ".kml", "shp": ".zip"}  # fmt: skip
+HEADERS_ZH = {
+    "project_id": "项目编号", "name": "项目名称", "category": "类别", "status": "状态",
+    "target_year": "目标年份", "counties": "所在区县", "precision": "定位精度",
+    "geocode_method": "定位方法", "doc_ids": "来源文件", "quote": "原文摘录",
+    "length_km": "长度(公里)", "aliases": "别名", "endpoints": "节点", "reported": "已报告完成",
+    "completion_year": "计划完成年份", "overdue": "逾期", "first_year": "首次提及年份",
+    "latest_doc": "最新文件", "located_counties": "定位区县", "stages": "各年阶段",
+    "as_of_year": "查看年份", "status_as_of": "当年状态", "wkt": "几何(WKT)",
+    "doc_id": "文件编号", "year": "年份", "years": "年份列表", "char_start": "起始位置",
+    "char_end": "结束位置", "title": "标题", "jurisdiction": "行政区", "adcode": "行政区划代码",
+    "issued": "发布日期", "kind": "文件类型", "file": "文件名", "sha256": "SHA-256",
+    "records": "记录数",
+}  # fmt: skip
+# Shapefile field names are at most 10 characters.
+SHAPEFILE_FIELDS = {
+    "project_id": "proj_id", "name": "name", "category": "category", "status": "status",
+    "target_year": "target_yr", "counties": "counties", "precision": "precision",
+    "geocode_method": "geo_method", "doc_ids": "doc_ids", "quote": "quote",
+    "length_km": "length_km", "aliases": "aliases", "endpoints": "endpoints",
+    "reported": "reported", "completion_year": "compl_yr", "overdue": "overdue",
+    "first_year": "first_yr", "latest_doc": "latest_doc", "located_counties": "loc_county",
+    "stages": "stages", "as_of_year": "as_of_yr", "status_as_of": "status_yr",
+}  # fmt: skip
+_FAMILIES = {
+    "Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line",
+    "Polygon": "polygon", "MultiPolygon": "polygon",
+}  # fmt: skip
+
+
+def _headers(frame: pd.DataFrame, headers: str) -> pd.DataFrame:
+    return frame.rename(columns=HEADERS_ZH) if headers == "zh" else frame
+
+
+def _write_geojson(projects: gpd.GeoDataFrame, out: Path) -> None:
+    pyogrio.write_dataframe(plain_dtypes(projects), out, driver="GeoJSON", layer="projects",
+                            geometry_type="Unknown", layer_options={"RFC7946": "YES"})  # fmt: skip
+
+
+def _write_gpkg(projects, mentions, documents, out: Path) -> None:
+    out.unlink(missing_ok=True)
+    for category, layer in LAYER_NAMES.items():
+        part = projects[projects["category"] == category]
+        pyogrio.write_dataframe(plain_dtypes(part), out, layer=layer, driver="GPKG",
+                                geometry_type="Unknown")  # fmt: skip
+    pyogrio.write_dataframe(plain_dtypes(mentions), out, layer="mentions", driver="GPKG")
+    pyogrio.write_dataframe(plain_dtypes(documents), out, layer="documents", driver="GPKG")
+
+
+def _table_with_wkt(projects: gpd.GeoDataFrame) -> pd.DataFrame:
+    table = pd.DataFrame(projects.drop(columns="geometry"))
+    table["wkt"] = [None if g is None else shapely.to_wkt(g, rounding_precision=6)
+                    for g in projects.geometry]  # fmt: skip
+    return table
+
+
+def _write_csv(projects: gpd.GeoDataFrame, out: Path, *, headers: str) -> None:
+    _headers(_table_with_wkt(projects), headers).to_csv(out, index=False, encoding="utf-8-sig")
+
+
+def _write_xlsx(projects, mentions, documents, out: Path, *, headers: str) -> None:
+    names = ("项目", "原文提及", "来源文件") if headers == "zh" else ("projects", "mentions",
+                                                                     "documents")  # fmt: skip
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        for frame, sheet in zip(
+            (pd.DataFrame(projects.drop(columns="geometry")), mentions, documents), names,
+            strict=True,
+        ):  # fmt: skip
+            _headers(plain_dtypes(frame), headers).to_excel(writer, sheet_name=sheet, index=False)
+
+
+def _write_kml(projects: gpd.GeoDataFrame, out: Path) -> None:
+    located = projects[projects.geometry.notna()]
+    pyogrio.write_dataframe(plain_dtypes(located), out, driver="KML", layer="projects",
+                            geometry_type="Unknown",
+                            dataset_options={"NameField": "name"})  # fmt: skip
+
+
+def _shapefile_readme(fields: dict[str, str], written: list[str], unlocated: int) -> str:
+    lines = [
+        "Plan projects: Shapefile export",
+        "",
+        "One shapefile per layer and geometry type (a shapefile holds one type):",
+        *(f"  {name}" for name in written),
+        "Text is UTF-8 (declared in each .cpg file); coordinates are WGS-84 (EPSG:4326).",
+        "Shapefile text fields hold at most 254 characters: longer quotes and",
+        "methods are cut; the GeoPackage and CSV exports keep them whole.",
+        f"Unlocated projects ({unlocated}) have no geometry and are listed in unlocated.csv.",
+        "",
+        "Field names (shapefile -> full name):",
+        *(f"  {short:<10} {full}" for full, short in fields.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _write_shp(projects: gpd.GeoDataFrame, out: Path) -> None:
+    fields = {c: SHAPEFILE_FIELDS.get(c, c[:10]) for c in projects.columns if c != "geometry"}
+    renamed = projects.rename(columns=fields)
+    written: list[str] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="shp_") as tmp,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        families = renamed.geometry.geom_type.map(_FAMILIES)
+        for category, layer in LAYER_NAMES.items():
+            for family in ("point", "line", "polygon"):
+                part = renamed[(renamed["category"] == category) & (families == family)]
+                if part.empty:
+                    continue
+                stem = f"{layer}_{family}"
+                path = Path(tmp) / f"{stem}.shp"
+                with warnings.catch_warnings():  # long texts are cut; the readme says so
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    pyogrio.write_dataframe(plain_dtypes(part), path, driver="ESRI Shapefile",
+                                            encoding="UTF-8")  # fmt: skip
+                for member in sorted(Path(tmp).glob(f"{stem}.*")):
+                    archive.write(member, member.name)
+                written.append(stem)
+        unlocated = projects[projects.geometry.isna()]
+        buffer = io.StringIO()
+        pd.DataFrame(unlocated.drop(columns="geometry")).to_csv(buffer, index=False)
+        archive.writestr("unlocated.csv", "\ufeff" + buffer.getvalue())
+        archive.writestr("readme.txt", _shapefile_readme(fields, written, len(unlocated)))
+
+
+def export_selection(
+    projects: gpd.GeoDataFrame,
+    mentions: pd.DataFrame,
+    documents: pd.DataFrame,
+    *,
+    fmt: str,
+    out: Path,
+    headers: str = "en",
+) -> Path:
+    """Write the selected projects (and their mentions and documents) as ``fmt``.
+
+    Raises
+    ------
+    StoreError
+        For an unknown format or header language.
+    """
+    if fmt not in FORMATS:
+        raise StoreError(f"Unknown export format {fmt!r}.", [f"Use one of {', '.join(FORMATS)}."])
+    if headers not in {"en", "zh"}:
+        raise StoreError(f"Unknown header language {headers!r}.", ["Use en or zh."])
+    projects = gpd.GeoDataFrame(projects, geometry="geometry", crs="EPSG:4326")
+    ids = set(projects["project_id"])
+    mentions = mentions[mentions["project_id"].isin(ids)]
+    doc_ids = {d for v in projects["doc_ids"].dropna() for d in str(v).split("|") if d}
+    documents = documents[documents["doc_id"].isin(doc_ids)]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    if fmt == "geojson":
+        _write_geojson(projects, out)
+    elif fmt == "gpkg":
+        _write_gpkg(projects, mentions, documents, out)
+    elif fmt == "csv":
+        _write_csv(projects, out, headers=headers)
+    elif fmt == "xlsx":
+        _write_xlsx(projects, mentions, documents, out, headers=headers)
+    elif fmt == "kml":
+        _write_kml(projects, out)
+    else:
+        _write_shp(projects, out)
+    logger.info("export %s: %d projects -> %s", fmt, len(projects), out)
+    return out

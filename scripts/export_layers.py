@@ -1,0 +1,69 @@
+"""Export the (filtered) layers of the store.
+
+Usage: ``python scripts/export_layers.py --format F --out PATH [--store S] [--county C]
+[--year Y] [--headers zh]``
+
+F is one of geojson, gpkg, csv, xlsx, kml, shp (a zip). ``--county`` may be given
+several times (or comma-separated) and takes full or short names (宣汉县, 宣汉);
+``--year`` keeps the projects documents had named by that year and adds each
+one's stage that year. ``--headers zh`` gives CSV and Excel Chinese headers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from layers.admin import load_reference
+from layers.errors import PlaceNameError, PortalError
+from layers.export import FORMATS, export_selection
+from layers.placenames import PlaceIndex
+from layers.selection import select_projects
+from layers.store import StoreLocation, read_store
+
+EXIT_FAILED = 1
+
+
+def _counties(names: list[str]) -> tuple[list[str], object]:
+    """Full county names and their polygons; an unknown name is an error."""
+    wanted = [n.strip() for value in names for n in value.split(",") if n.strip()]
+    if not wanted:
+        return [], None
+    reference = load_reference()
+    places = PlaceIndex.from_tables(reference.units, reference.former_names)
+    full = [places.resolve(name, level="county").unit for name in wanted]
+    polygons = reference.units[reference.units["adcode"].isin([u.adcode for u in full])]
+    return [u.name for u in full], polygons.geometry
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Export the layers of the store.")
+    parser.add_argument("--format", required=True, choices=FORMATS)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--store", default=None, help="GeoPackage path or postgresql:// DSN")
+    parser.add_argument("--county", action="append", default=[], help="county name (repeatable)")
+    parser.add_argument("--year", type=int, default=None, help="status as of this year")
+    parser.add_argument("--headers", choices=("en", "zh"), default="en")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        counties, polygons = _counties(args.county)
+        contents = read_store(StoreLocation.parse(args.store))
+        selected = select_projects(
+            contents.projects, counties=counties, county_polygons=polygons, year=args.year
+        )
+        out = export_selection(selected, contents.mentions, contents.documents,
+                               fmt=args.format, out=args.out, headers=args.headers)  # fmt: skip
+    except (PortalError, PlaceNameError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{len(selected)} projects -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""Every export format read back with a Chinese name intact."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+
+from layers import REPO_ROOT
+from layers.export import FORMATS, export_selection
+from layers.store import StoreLocation, read_store, write_store
+
+NAME = "达万铁路扩能改造"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory, corpus_tables):
+    path = tmp_path_factory.mktemp("store") / "projects.gpkg"
+    write_store(StoreLocation.parse(path), corpus_tables)
+    return path
+
+
+@pytest.fixture(scope="module")
+def contents(store_path):
+    return read_store(StoreLocation.parse(store_path))
+
+
+def _export(contents, tmp_path, fmt: str, **kwargs):
+    out = tmp_path / f"out.{fmt}"
+    return export_selection(contents.projects, contents.mentions, contents.documents,
+                            fmt=fmt, out=out, **kwargs)  # fmt: skip
+
+
+def test_geojson(contents, tmp_path) -> None:
+    out = _export(contents, tmp_path, "geojson")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == len(contents.projects)
+    names = {f["properties"]["name"] for f in data["features"]}
+    assert NAME in names
+    back = pyogrio.read_dataframe(out)
+    assert back.crs.to_epsg() == 4326
+
+
+def test_geopackage(contents, tmp_path) -> None:
+    out = _export(contents, tmp_path, "gpkg")
+    layers = {name for name, _ in pyogrio.list_layers(out)}
+    assert {"highways", "railways", "mentions", "documents"} <= layers
+    assert NAME in set(pyogrio.read_dataframe(out, layer="railways")["name"])
+
+
+def test_csv_with_chinese_headers(contents, tmp_path) -> None:
+    out = _export(contents, tmp_path, "csv", headers="zh")
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel needs the BOM for Chinese
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert {"项目名称", "定位精度", "几何(WKT)"} <= set(table.columns)
+    assert NAME in set(table["项目名称"])
+
+
+def test_excel(contents, tmp_path) -> None:
+    out = _export(contents, tmp_path, "xlsx", headers="zh")
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book.sheetnames == ["项目", "原文提及", "来源文件"]
+    rows = list(book["项目"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert "项目名称" in header
+    assert NAME in {row[header.index("项目名称")] for row in body}
+    english = openpyxl.load_workbook(_export(contents, tmp_path / "en", "xlsx"), read_only=True)
+    assert english.sheetnames == ["projects", "mentions", "documents"]
+
+
+def test_kml(contents, tmp_path) -> None:
+    out = _export(contents, tmp_path, "kml")
+    text = out.read_text(encoding="utf-8")
+    assert f"<name>{NAME}</name>" in text
+    assert NAME in set(pyogrio.read_dataframe(out)["Name"])
+
+
+def test_zipped_shapefile_declares_utf8(contents, tmp_path) -> None:
+    out = _export(contents, tmp_path, "shp")
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        assert "readme.txt" in names and "unlocated.csv" in names
+        cpgs = [n for n in names if n.endswith(".cpg")]
+        assert cpgs and all(archive.read(n).decode().strip() == "UTF-8" for n in cpgs)
+        readme = archive.read("readme.txt").decode("utf-8")
+        assert "geo_method geocode_method" in readme
+        archive.extractall(tmp_path / "shp")
+    railways = pyogrio.read_dataframe(tmp_path / "shp" / "railways_line.shp")
+    assert NAME in set(railways["name"])
+    assert all(len(column) <= 10 for column in railways.columns)
+    assert railways.crs.to_epsg() == 4326
+
+
+def test_command_line_filters_by_county_and_year(store_path, tmp_path) -> None:
+    script = REPO_ROOT / "scripts" / "export_layers.py"
+    for fmt in FORMATS:
+        out = tmp_path / f"x.{fmt}"
+        result = subprocess.run(
+            [sys.executable, str(script), "--format", fmt, "--out", str(out), "--store",
+             str(store_path), "--county", "宣汉", "--year", "2023"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert out.exists() and out.stat().st_size > 0
+    table = pd.read_csv(tmp_path / "x.csv", encoding="utf-8-sig")
+    assert 0 < len(table) < 40
+    assert set(table["as_of_year"]) == {2023}
+    assert table["status_as_of"].notna().all()
+    bad = subprocess.run(
+        [sys.executable, str(script), "--format", "csv", "--out", str(tmp_path / "y.csv"),
+         "--store", str(store_path), "--county", "不存在县"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert bad.returncode == 1 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
