@@ -26,6 +26,7 @@ region of the document that names it. The choice is written into ``method``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -34,9 +35,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod
+from pyproj import Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from layers.errors import AmbiguousPlaceError, PlaceNameError
@@ -75,6 +77,10 @@ _DESCRIPTIVE_RE = re.compile(r"^[\u4e00-\u9fff]{2,4}")
 _DETOUR_WEIGHT = 1.0
 _REGION_WEIGHT_PER_100KM = 0.35
 _MAX_READINGS = 512
+# A county- or city-precision feature only says "somewhere in this unit": its
+# polygon is simplified to about 100 m (area within 1 %), which keeps a store of
+# thousands of such features small.
+_AREA_TOLERANCE_DEG = 0.001
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,8 @@ class Geocoder:
     _counties: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        for code, geom in zip(self.units["adcode"], self.units.geometry, strict=True):
+        simplified = self.units.geometry.simplify(_AREA_TOLERANCE_DEG, preserve_topology=True)
+        for code, geom in zip(self.units["adcode"], simplified, strict=True):
             self._polygons.setdefault(code, geom)
         for code, geom in zip(self.seats["adcode"], self.seats.geometry, strict=True):
             self._seat_points.setdefault(code, geom)
@@ -557,9 +564,28 @@ def _km(a: shapely.Point, b: shapely.Point) -> float:
 
 
 def line_length_km(line: BaseGeometry) -> float:
-    """Length in km, measured in the line's own UTM zone (a projected CRS)."""
-    series = gpd.GeoSeries([line], crs="EPSG:4326")
-    return float(series.to_crs(series.estimate_utm_crs()).length.iloc[0] / 1000)
+    """Length in km, measured in the UTM zone of the line's centre (a projected CRS).
+
+    The zone is computed from the longitude rather than looked up with
+    ``estimate_utm_crs`` (a PROJ database query per call, slow over thousands of
+    lines); the transformer for each zone is built once.
+    """
+    centre = line.centroid
+    zone = min(60, max(1, int((centre.x + 180) // 6) + 1))
+    epsg = (32600 if centre.y >= 0 else 32700) + zone
+    projected = shapely.transform(line, _utm_transformer(epsg))
+    return float(projected.length / 1000)
+
+
+@functools.cache
+def _utm_transformer(epsg: int):
+    transformer = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+
+    def project(coords):
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return project
 
 
 def locations_frame(locations: Sequence[Location]) -> gpd.GeoDataFrame:

@@ -178,8 +178,15 @@ def typed(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
 
 
 def typed_projects(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Projects in the declared schema, EPSG:4326, sorted by id (a stable order)."""
+    """Projects in the declared schema, EPSG:4326, sorted by id (a stable order).
+
+    Areas are always MultiPolygons, so every backend stores the same type.
+    """
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
+    if geometry is not None:  # one polygon type: GeoPackage would promote some, not others
+        geometry = geometry.map(
+            lambda g: shapely.MultiPolygon([g]) if g is not None and g.geom_type == "Polygon" else g
+        )
     out = gpd.GeoDataFrame(typed(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")),
                                  PROJECT_SCHEMA), geometry=geometry, crs=CRS)  # fmt: skip
     return out.sort_values("project_id", kind="stable").reset_index(drop=True)

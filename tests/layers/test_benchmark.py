@@ -9,6 +9,13 @@ from layers import REPO_ROOT
 from layers.benchmark import markdown_table, peak_memory_mb, write_section
 
 
+def _run_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a benchmark script for real (tiny sizes); speed is never asserted."""
+    script = REPO_ROOT / "scripts" / name
+    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+
+
 def test_markdown_table_aligns_numbers_and_escapes_pipes() -> None:
     table = markdown_table(["doc", "MB/s"], [["a|b", 2.5], ["c", 3]])
     assert table.splitlines() == [
@@ -36,11 +43,35 @@ def test_peak_memory_is_a_plausible_size() -> None:
 
 def test_extraction_benchmark_runs_end_to_end() -> None:
     """A tiny run of the real script: it must print its tables (speed is not asserted)."""
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "bench_extract.py"),
-         "--synthetic-mb", "0.2", "--no-write"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    result = _run_script("bench_extract.py", "--synthetic-mb", "0.2", "--no-write")
     assert result.returncode == 0, result.stderr
     assert "| micro F1 |" in result.stdout
     assert "| synthetic 0.2 MB |" in result.stdout
+
+
+def test_geocoding_benchmark_runs_end_to_end() -> None:
+    result = _run_script("bench_geocode.py", "--no-write")
+    assert result.returncode == 0, result.stderr
+    assert "| records silently dropped | 0 | 0 |" in result.stdout
+
+
+def test_store_benchmark_varies_names_per_copy() -> None:
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    try:
+        from bench_store import synthetic_documents
+    finally:
+        sys.path.pop(0)
+    from layers.corpus import iter_documents
+
+    originals = list(iter_documents())
+    copies = list(synthetic_documents(originals, 7))
+    assert [c.doc_id for c in copies] == [f"s{k:04d}" for k in range(7)]
+    assert copies[0].data == originals[0].data  # the first round is the corpus itself
+    varied = copies[5].data.decode("utf-8")
+    assert "土溪口甲子一水库" in varied and "土溪口水库" not in varied
+
+
+def test_store_benchmark_runs_end_to_end() -> None:
+    result = _run_script("bench_store.py", "--documents", "6", "--no-write")
+    assert result.returncode == 0, result.stderr
+    assert "| synthetic 6 | 6 |" in result.stdout

@@ -1,0 +1,136 @@
+"""Benchmark building the store: the corpus and a synthetic 1,000-document corpus,
+into a GeoPackage and into PostGIS.
+
+Usage: ``python scripts/bench_store.py [--documents 1000] [--dsn postgresql://...] [--no-write]``
+
+The synthetic corpus repeats the five documents with varied names: in copy k
+every head word (水库, 公园, 高速, 产业园...) gets a code of its own in front
+(土溪口水库 -> 土溪口甲子一水库), so each copy adds new projects instead of
+repeating the same ones. PostGIS is measured when ``--dsn`` or PORTAL_TEST_DSN
+names a server. Prints a table and writes it to docs/benchmarks.md (section
+``bench_store``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from layers.admin import load_reference
+from layers.assemble import Tables, tables_from_documents
+from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, write_section
+from layers.corpus import Document, iter_documents
+from layers.gazetteer import load_gazetteer
+from layers.geocode import Geocoder
+from layers.mentions import HEADS
+from layers.placenames import PlaceIndex
+from layers.store import StoreLocation, read_store, write_store
+
+_STEMS = "甲乙丙丁戊己庚辛壬癸"
+_BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
+_NUMBERS = "一二三四五六七八九十"
+_HEAD_RE = re.compile(
+    "|".join(
+        map(re.escape, sorted({h for hs in HEADS.values() for h in hs}, key=len, reverse=True))
+    )
+)
+
+
+def _codes() -> Iterator[str]:
+    for a, b, c in itertools.product(_STEMS, _BRANCHES, _NUMBERS):
+        yield a + b + c
+
+
+def synthetic_documents(originals: list[Document], count: int) -> Iterator[Document]:
+    """``count`` documents: the originals again and again, names varied per copy."""
+    codes = _codes()
+    for k in range(count):
+        original = originals[k % len(originals)]
+        code = next(codes) if k >= len(originals) else ""
+        text = original.data.decode("utf-8-sig")
+        if code:
+            text = _HEAD_RE.sub(lambda m, c=code: c + m.group(0), text)
+        entry = replace(original.entry, doc_id=f"s{k:04d}", file=f"s{k:04d}_{original.entry.file}")
+        yield Document(entry, original.path, text.encode("utf-8"))
+
+
+def _timed_build(location: StoreLocation, tables: Tables) -> float:
+    t0 = time.perf_counter()
+    write_store(location, tables)
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=1000)
+    parser.add_argument("--dsn", default=os.environ.get("PORTAL_TEST_DSN"))
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    reference = load_reference()
+    places = PlaceIndex.from_tables(reference.units, reference.former_names)
+    counties = reference.units[reference.units["level"] == "county"]
+    geocoder = Geocoder(places, reference.units, reference.seats,
+                        load_gazetteer(places=places, counties=counties))  # fmt: skip
+    originals = list(iter_documents())
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench_store_") as tmp:
+        for label, documents, total in (
+            ("corpus", iter(originals), len(originals)),
+            (f"synthetic {args.documents}", synthetic_documents(originals, args.documents),
+             args.documents),
+        ):  # fmt: skip
+            t0 = time.perf_counter()
+            with tqdm(total=total, desc=label, unit="doc", file=sys.stderr) as bar:
+                tables = tables_from_documents(documents, geocoder=geocoder, as_of=date.today(),
+                                               on_document=lambda _: bar.update())  # fmt: skip
+            pipeline = time.perf_counter() - t0
+            gpkg = StoreLocation.parse(Path(tmp) / f"{label.split()[0]}.gpkg")
+            gpkg_s = _timed_build(gpkg, tables)
+            size = gpkg.path.stat().st_size / 1e6
+            t0 = time.perf_counter()
+            read_store(gpkg)
+            read_s = time.perf_counter() - t0
+            postgis_s: float | str = "not measured (no server)"
+            if args.dsn:
+                separator = "&" if "?" in args.dsn else "?"
+                postgis = StoreLocation.parse(f"{args.dsn}{separator}schema=bench_store")
+                postgis_s = round(_timed_build(postgis, tables), 2)
+            rows.append([label, total, len(tables.projects), len(tables.mentions),
+                         round(pipeline, 1), round(gpkg_s, 2), round(size, 1), round(read_s, 2),
+                         postgis_s])  # fmt: skip
+    table = markdown_table(
+        ["corpus", "documents", "projects", "mentions", "extract+resolve+geocode s",
+         "GeoPackage write s", "GeoPackage MB", "GeoPackage read s", "PostGIS write s"],
+        rows,
+    )  # fmt: skip
+    body = "\n\n".join([
+        "## Store builds (`scripts/bench_store.py`)",
+        machine_summary(),
+        "The synthetic corpus repeats the five documents with a code before every head word "
+        "in each copy, so every copy adds its own projects. Peak memory of the whole run: "
+        f"{peak_memory_mb():.0f} MB.",
+        table,
+    ])  # fmt: skip
+    print(body)
+    if not args.no_write:
+        write_section("bench_store", body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
