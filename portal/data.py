@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import streamlit as st
 
 from layers.admin import boundary_source_label, corpus_area, corpus_prefectures, load_reference
 from layers.corpus import read_catalog
+from layers.store import StoreContents, StoreLocation, read_store
+from portal.filters import FilterOptions
+
+_POSTGIS_TTL_S = 60
 
 
 @st.cache_data(show_spinner=False)
@@ -27,3 +33,62 @@ def load_corpus_prefectures() -> gpd.GeoDataFrame:
 def load_boundary_source() -> str:
     """Provenance line for the boundary layer."""
     return boundary_source_label()
+
+
+def store_location() -> StoreLocation:
+    """The store the portal serves (PORTAL_STORE, else build/projects.gpkg)."""
+    return StoreLocation.parse(None)
+
+
+def _version(location: StoreLocation) -> str:
+    """Changes whenever the store does, so a rebuild reaches viewers at once.
+
+    A GeoPackage is replaced by a rename, so its modification time is enough; a
+    shared PostGIS store is re-read at most once a minute.
+    """
+    if location.kind == "gpkg":
+        return str(location.path.stat().st_mtime_ns) if location.path.exists() else "missing"
+    now = dt.datetime.now(dt.UTC).timestamp()
+    return str(int(now // _POSTGIS_TTL_S))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _load_store(spec: str, version: str) -> StoreContents:
+    return read_store(StoreLocation.parse(spec))
+
+
+def load_store() -> StoreContents:
+    """The store's contents (cached per store version).
+
+    Raises
+    ------
+    StoreError
+        If there is no store yet or it is incomplete.
+    """
+    location = store_location()
+    spec = (
+        str(location.path)
+        if location.kind == "gpkg"
+        else f"{location.dsn}?schema={location.schema}"
+    )
+    return _load_store(spec, _version(location))
+
+
+def filter_options(
+    contents: StoreContents, counties: gpd.GeoDataFrame, *, today: dt.date
+) -> FilterOptions:
+    """What the sidebar offers: the corpus area's counties by prefecture, the years the
+    documents span, their target years, and the documents themselves."""
+    by_prefecture: dict[str, list[str]] = {}
+    for row in counties.sort_values(["prefecture", "adcode"]).itertuples():
+        by_prefecture.setdefault(row.prefecture, []).append(row.name)
+    projects = contents.projects
+    firsts = projects["first_year"].dropna().astype(int)
+    targets = projects["target_year"].dropna().astype(int)
+    low = int(min(firsts.min() if len(firsts) else today.year, today.year - 5))
+    high = int(max(targets.max() if len(targets) else today.year, today.year + 5))
+    target_low = int(targets.min()) if len(targets) else low
+    target_high = int(targets.max()) if len(targets) else high
+    documents = {row.doc_id: row.title for row in contents.documents.itertuples()}
+    return FilterOptions(by_prefecture, (low, high), (target_low, target_high), documents,
+                         min(max(today.year, low), high))  # fmt: skip

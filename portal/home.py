@@ -1,18 +1,26 @@
-"""The portal's home page: title, language switch and the county map."""
+"""The portal's page: filters in the sidebar, the project map with its details, the table below."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from layers.errors import PortalError
+from layers.errors import PortalError, StoreError
+from layers.selection import select_projects
 from portal import data
 from portal.assets import ensure_static_assets
+from portal.details import render_details
+from portal.filters import render_sidebar
 from portal.i18n import translate
 from portal.mapview import build_county_map
-from portal.state import LANG_KEY, MAP_KEY
+from portal.overview import render_overview
+from portal.projectmap import build_project_map
+from portal.state import LANG_KEY, MAP_KEY, SELECTED_KEY
 
 MAP_HEIGHT = 640
+LAST_CLICK_KEY = "last_map_click"
 
 
 def current_language() -> str:
@@ -20,8 +28,7 @@ def current_language() -> str:
     return "en" if st.session_state.get(LANG_KEY, False) else "zh"
 
 
-def render() -> None:
-    """Draw the page. Expected failures (bad catalog, broken reference data) show as st.error."""
+def _header() -> str:
     lang = current_language()
     st.set_page_config(page_title=translate("page_title", lang), layout="wide")
     ensure_static_assets()
@@ -32,12 +39,56 @@ def render() -> None:
     with head:
         st.title(translate("title", lang))
         st.caption(translate("subtitle", lang))
+    return lang
+
+
+def _clicked_project(result: dict | None) -> None:
+    """A click on the map selects that project (only a new click: the map remembers the last)."""
+    feature = (result or {}).get("last_active_drawing") or {}
+    project_id = (feature.get("properties") or {}).get("project_id")
+    if project_id and project_id != st.session_state.get(LAST_CLICK_KEY):
+        st.session_state[LAST_CLICK_KEY] = project_id
+        st.session_state[SELECTED_KEY] = project_id
+
+
+def render() -> None:
+    """Draw the page. Expected failures (no store, bad catalog...) show as st.error."""
+    lang = _header()
     try:
         counties = data.load_corpus_counties()
-        fmap = build_county_map(counties, lang=lang, prefectures=data.load_corpus_prefectures())
+        contents = data.load_store()
+    except StoreError as exc:
+        st.error(f"{translate('no_store', lang)}\n\n{exc}")
+        st_folium(build_county_map(counties, lang=lang), height=MAP_HEIGHT,
+                  use_container_width=True, returned_objects=[], key=MAP_KEY)  # fmt: skip
+        return
     except PortalError as exc:
         st.error(str(exc))
         return
-    # Only clicks would be returned (none yet): panning and zooming must not rerun the app.
-    st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=MAP_KEY)
-    st.caption(translate("map_caption", lang, n=len(counties), source=data.load_boundary_source()))
+    options = data.filter_options(contents, counties, today=date.today())
+    filters = render_sidebar(options, lang=lang)
+    names = filters.county_names(options)
+    view_counties = counties[counties["name"].isin(names)] if names else counties
+    polygons = view_counties.geometry if names else None
+    selected = select_projects(
+        contents.projects, counties=names, county_polygons=polygons,
+        year=filters.year, categories=filters.categories, statuses=filters.statuses,
+        target_years=filters.target_years, doc_ids=filters.doc_ids,
+        overdue_only=filters.overdue_only, name_contains=filters.search,
+    )  # fmt: skip
+    status_column = "status_as_of"
+    st.markdown(f"**{translate('summary', lang, n=len(selected), year=filters.year)}**")
+    map_col, detail_col = st.columns([3, 2])
+    with map_col:
+        fmap = build_project_map(selected, counties=counties, lang=lang,
+                                 focus=view_counties if names else None,
+                                 status_column=status_column)  # fmt: skip
+        # Only clicks come back: panning and zooming must not rerun the app.
+        result = st_folium(fmap, height=MAP_HEIGHT, use_container_width=True,
+                           returned_objects=["last_active_drawing"], key=MAP_KEY)  # fmt: skip
+        _clicked_project(result)
+        st.caption(translate("map_caption", lang, n=len(view_counties),
+                             source=data.load_boundary_source()))  # fmt: skip
+    render_overview(contents, selected, lang=lang, status_column=status_column)
+    with detail_col:
+        render_details(contents, st.session_state.get(SELECTED_KEY), lang=lang)

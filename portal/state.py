@@ -5,5 +5,24 @@ from __future__ import annotations
 LANG_KEY = "lang_english"
 """bool: True when the user switched the interface to English."""
 
-MAP_KEY = "county_map"
+MAP_KEY = "project_map"
 """Widget key of the main map component."""
+
+SELECTED_KEY = "selected_project"
+"""str | None: project_id whose details panel is open."""
+
+# Sidebar filters (each also kept in the URL query string, see portal.filters).
+PREFECTURE_KEY = "filter_prefectures"
+COUNTY_KEY = "filter_counties"
+CATEGORY_KEY = "filter_categories"
+STATUS_KEY = "filter_statuses"
+YEAR_KEY = "filter_year"
+TARGET_KEY = "filter_target_years"
+DOC_KEY = "filter_documents"
+OVERDUE_KEY = "filter_overdue"
+SEARCH_KEY = "filter_search"
+QUERY_LOADED_KEY = "filters_from_query_loaded"
+"""bool: the URL's filters were copied into the widgets (once per session)."""
+
+TABLE_KEY = "project_table"
+"""Widget key of the project table (row selection opens the details)."""

@@ -7,6 +7,8 @@ failures when ``REQUIRE_BROWSER=1`` (see ``tests/conftest.py``).
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import os
 import socket
 import subprocess
@@ -20,6 +22,7 @@ from urllib.parse import urlparse
 import pytest
 
 from layers import REPO_ROOT
+from layers.store import StoreLocation, write_store
 from portal.assets import ensure_static_assets
 
 pytestmark = pytest.mark.browser
@@ -28,7 +31,23 @@ CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
-EXPECTED_COUNTIES = 50  # 达州 7 + 巴中 5 + 重庆 38
+EXPECTED_FEATURES = 150  # drawable projects of the corpus (187 in all, every one located)
+XUANHAN_2025 = 12  # projects in or crossing 宣汉县 that documents had named by 2025
+# In the map's frame: the distinct projects drawn, found through Leaflet's own objects
+# (the canvas renderer leaves no SVG paths to count).
+DRAWN_JS = """() => {
+  const ids = new Set();
+  for (const key of Object.keys(window)) {
+    const value = window[key];
+    if (value && typeof L !== 'undefined' && value instanceof L.Map) {
+      value.eachLayer(layer => {
+        const p = layer.feature && layer.feature.properties;
+        if (p && p.project_id) ids.add(p.project_id);
+      });
+    }
+  }
+  return ids.size;
+}"""
 
 
 def _free_port() -> int:
@@ -37,19 +56,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def portal_url() -> Iterator[str]:
-    """Start the portal as the README does and wait until it answers."""
+@contextlib.contextmanager
+def _portal(store: Path) -> Iterator[str]:
+    """Start the portal as the README does, on a given store, and wait until it answers."""
     ensure_static_assets()  # Streamlit serves static/ only if it exists at start-up
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "streamlit.log"
+    log = ARTIFACTS / f"streamlit-{store.stem}.log"
+    env = {**os.environ, "PORTAL_STORE": str(store)}
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
@@ -68,6 +88,19 @@ def portal_url() -> Iterator[str]:
         finally:
             proc.terminate()
             proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory, corpus_tables) -> Path:
+    path = tmp_path_factory.mktemp("browser_store") / "corpus.gpkg"
+    write_store(StoreLocation.parse(path), corpus_tables)
+    return path
+
+
+@pytest.fixture(scope="module")
+def portal_url(corpus_store) -> Iterator[str]:
+    with _portal(corpus_store) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -97,34 +130,111 @@ def _map_frame(page):
     pytest.fail("the map component never showed a Leaflet container")
 
 
-def test_county_map_draws_offline(portal_url, browser) -> None:
+# A point inside the first drawn project (a point, the middle of a polygon, the middle of
+# a line's first visible segment), in the map container's pixels.
+TARGET_JS = """() => {
+  for (const key of Object.keys(window)) {
+    const map = window[key];
+    if (!(map && typeof L !== 'undefined' && map instanceof L.Map)) continue;
+    const size = map.getSize();
+    const inside = p => p.x > 5 && p.y > 5 && p.x < size.x - 5 && p.y < size.y - 5;
+    let found = null;
+    map.eachLayer(layer => {
+      const p = layer.feature && layer.feature.properties;
+      if (found || !p || !p.project_id) return;
+      if (layer.getLatLng) { found = map.latLngToContainerPoint(layer.getLatLng()); return; }
+      if (layer instanceof L.Polygon) {
+        const c = map.latLngToContainerPoint(layer.getBounds().getCenter());
+        if (inside(c)) found = c;
+        return;
+      }
+      const line = layer.getLatLngs();
+      for (let i = 0; i + 1 < line.length && !found; i++) {
+        const a = map.latLngToContainerPoint(line[i]), b = map.latLngToContainerPoint(line[i + 1]);
+        const m = L.point((a.x + b.x) / 2, (a.y + b.y) / 2);
+        if (inside(m)) found = m;
+      }
+    });
+    if (found) return [found.x, found.y];
+  }
+  return null;
+}"""
+
+
+def _click_first_feature(page) -> None:
+    frame = _map_frame(page)
+    target = frame.evaluate(TARGET_JS)
+    assert target, "no drawn feature inside the map view"
+    box = frame.locator(".leaflet-container").bounding_box()
+    page.mouse.click(box["x"] + target[0], box["y"] + target[1])
+
+
+def _drawn(page, at_least: int = 1) -> int:
+    frame = _map_frame(page)
+    deadline = time.monotonic() + 30
+    count = frame.evaluate(DRAWN_JS)
+    while count < at_least and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        count = frame.evaluate(DRAWN_JS)
+    return count
+
+
+def test_project_map_draws_offline_on_a_canvas(portal_url, browser) -> None:
     outside: list[str] = []
     failed: list[str] = []
-    context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     page.on("request", lambda req: None if _is_local(req.url) else outside.append(req.url))
     page.on("requestfailed", lambda req: failed.append(f"{req.url}: {req.failure}"))
     try:
         page.goto(portal_url, wait_until="domcontentloaded")
         page.get_by_text("地方规划基础设施项目地图").first.wait_for(timeout=60_000)
+        assert _drawn(page, EXPECTED_FEATURES) >= EXPECTED_FEATURES
         frame = _map_frame(page)
-        paths = frame.locator(".leaflet-overlay-pane path.leaflet-interactive")
-        deadline = time.monotonic() + 30
-        while paths.count() < EXPECTED_COUNTIES and time.monotonic() < deadline:
-            page.wait_for_timeout(250)
-        assert paths.count() >= EXPECTED_COUNTIES
-        leaflet_loaded = frame.evaluate("() => typeof L !== 'undefined' && L.version")
-        assert leaflet_loaded == "1.9.3"
-        page.wait_for_load_state("networkidle")
-        page.screenshot(path=str(ARTIFACTS / "county_map.png"), full_page=True)
+        assert frame.locator(".leaflet-overlay-pane canvas").count() >= 1
+        assert frame.evaluate("() => typeof L !== 'undefined' && L.version") == "1.9.3"
+        assert frame.locator("#map-legend").is_visible()
+        page.wait_for_timeout(2000)  # let any late request show up before the checks below
+        page.screenshot(path=str(ARTIFACTS / "project_map.png"), full_page=True)
     finally:
         context.close()
     assert outside == [], f"requests left localhost: {outside}"
     assert failed == [], f"requests failed: {failed}"
 
 
+def test_a_county_and_year_link_changes_what_is_drawn(portal_url, browser) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{portal_url}/?county=宣汉县&year=2025", wait_until="domcontentloaded")
+        page.get_by_text(f"共 {XUANHAN_2025} 个项目（2025 年状态）").wait_for(timeout=60_000)
+        drawn = _drawn(page)
+        page.wait_for_timeout(1500)  # let a stale frame settle before counting again
+        assert _drawn(page) == drawn
+        assert 0 < drawn <= XUANHAN_2025 < EXPECTED_FEATURES
+        page.screenshot(path=str(ARTIFACTS / "xuanhan_2025.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_clicking_a_feature_opens_its_details(portal_url, browser) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{portal_url}/?county=宣汉县&year=2025&layer=reservoir",
+                  wait_until="domcontentloaded")  # fmt: skip
+        page.get_by_text("点击地图上的项目或表格中的一行查看详情。").wait_for(timeout=60_000)
+        _drawn(page)
+        _click_first_feature(page)
+        page.get_by_text("各文件的表述").wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "details.png"), full_page=True)
+        assert page.get_by_text("水库").count() > 0
+    finally:
+        context.close()
+
+
 def test_english_switch_in_the_browser(portal_url, browser) -> None:
-    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
         page.goto(portal_url, wait_until="domcontentloaded")
@@ -133,11 +243,38 @@ def test_english_switch_in_the_browser(portal_url, browser) -> None:
         page.get_by_text("Infrastructure in local plans: project map").first.wait_for(
             timeout=30_000
         )
-        frame = _map_frame(page)
-        assert (
-            frame.locator(".leaflet-overlay-pane path.leaflet-interactive").count()
-            >= EXPECTED_COUNTIES
-        )
-        page.screenshot(path=str(ARTIFACTS / "county_map_en.png"), full_page=True)
+        assert _drawn(page, EXPECTED_FEATURES) >= EXPECTED_FEATURES
+        assert _map_frame(page).get_by_text("Reservoirs").count() >= 1  # the layer control
+        page.screenshot(path=str(ARTIFACTS / "project_map_en.png"), full_page=True)
     finally:
         context.close()
+
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def test_a_hostile_name_is_shown_as_text_and_runs_nothing(tmp_path, corpus_tables, browser) -> None:
+    tables = copy.deepcopy(corpus_tables)
+    row = tables.projects.index[tables.projects["name"] == "土溪口水库"][0]
+    tables.projects.loc[row, "name"] = EVIL
+    store = tmp_path / "hostile.gpkg"
+    write_store(StoreLocation.parse(store), tables)
+    dialogs: list[str] = []
+    with _portal(store) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        try:
+            page.goto(f"{url}/?q=onerror", wait_until="domcontentloaded")
+            page.get_by_text("共 1 个项目", exact=False).wait_for(timeout=60_000)
+            _drawn(page)
+            _click_first_feature(page)
+            page.get_by_text("各文件的表述").wait_for(timeout=30_000)
+            # The details panel shows the name as literal text.
+            page.locator("[data-testid='stMarkdown']", has_text=EVIL).first.wait_for(timeout=30_000)
+            page.wait_for_timeout(1000)
+            images = [f.locator("img[src='x']").count() for f in page.frames]
+        finally:
+            context.close()
+    assert dialogs == []
+    assert sum(images) == 0

@@ -1,27 +1,85 @@
-"""The home page in Streamlit's AppTest: Chinese title by default, English on switch."""
+"""The page in Streamlit's AppTest: language switch, filters, table, details, no store."""
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from layers import REPO_ROOT
-from portal.state import LANG_KEY
+from layers.store import StoreLocation, write_store
+from portal.state import COUNTY_KEY, LANG_KEY, OVERDUE_KEY, SELECTED_KEY
 
 
-def _app() -> AppTest:
-    return AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=60)
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory, corpus_tables):
+    path = tmp_path_factory.mktemp("portal_store") / "projects.gpkg"
+    write_store(StoreLocation.parse(path), corpus_tables)
+    return path
 
 
-def test_page_opens_in_chinese_with_the_county_caption() -> None:
-    app = _app().run()
-    assert not app.exception
+@pytest.fixture
+def app(store_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("PORTAL_STORE", str(store_path))
+    return AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=90)
+
+
+def _table(app: AppTest):
+    """The project table under the map (the one with a 定位精度 / Precision column)."""
+    return next(d.value for d in app.dataframe if {"定位精度", "Precision"} & set(d.value.columns))
+
+
+def _summary(app: AppTest) -> str:
+    return next(m.value for m in app.markdown if "项目" in m.value or "projects" in m.value)
+
+
+def test_page_opens_in_chinese_with_every_project(app, corpus_tables) -> None:
+    app.run()
+    assert not app.exception and not app.error
     assert app.title[0].value == "地方规划基础设施项目地图"
-    assert any("50 个区县" in c.value for c in app.caption)
-    assert not app.error
+    assert "2026 年状态" in _summary(app)
+    assert _table(app).shape[0] > 100  # the project table under the map
 
 
-def test_english_switch_translates_the_page() -> None:
-    app = _app().run()
+def test_english_switch_translates_the_page(app) -> None:
+    app.run()
     app.toggle(key=LANG_KEY).set_value(True).run()
     assert app.title[0].value == "Infrastructure in local plans: project map"
-    assert any("county boundaries (50 counties)" in c.value for c in app.caption)
+    assert "projects (status as of 2026)" in _summary(app)
+    assert app.sidebar.header[0].value == "Filters"
+
+
+def test_a_county_and_overdue_narrow_the_table(app) -> None:
+    app.run()
+    everything = _table(app).shape[0]
+    app.multiselect(key=COUNTY_KEY).set_value(["宣汉县"]).run()
+    xuanhan = _table(app).shape[0]
+    assert 0 < xuanhan < everything
+    assert f"共 {xuanhan} 个项目" in _summary(app)
+    assert app.query_params["county"] == ["宣汉县"] or app.query_params["county"] == "宣汉县"
+    app.toggle(key=OVERDUE_KEY).set_value(True).run()
+    assert _table(app).shape[0] <= xuanhan
+
+
+def test_a_link_opens_the_view_it_names(app) -> None:
+    app.query_params["county"] = "宣汉县"
+    app.query_params["year"] = "2025"
+    app.run()
+    assert app.multiselect(key=COUNTY_KEY).value == ["宣汉县"]
+    assert "2025 年状态" in _summary(app)
+
+
+def test_details_show_every_document_and_quote(app, corpus_tables) -> None:
+    project_id = corpus_tables.projects.set_index("name").loc["达万铁路扩能改造", "project_id"]
+    app.session_state[SELECTED_KEY] = project_id
+    app.run()
+    assert any("达万铁路扩能改造" in m.value for m in app.markdown)
+    timeline = next(d.value for d in app.dataframe if "原文" in d.value.columns)
+    assert set(timeline["文件"].str[:3]) == {"000", "003"}
+    assert timeline["原文"].str.contains("达万铁路").all()
+
+
+def test_without_a_store_the_page_says_how_to_build_one(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_STORE", str(tmp_path / "missing.gpkg"))
+    app = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=90).run()
+    assert not app.exception
+    assert "build_layers.py" in app.error[0].value

@@ -1,0 +1,97 @@
+"""Under the map: the project table, counts by layer and status, target years, downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from layers.export import FORMATS, SUFFIXES, export_selection
+from layers.store import CATEGORIES, StoreContents
+from portal.filters import STATUSES
+from portal.i18n import translate
+from portal.state import SELECTED_KEY, TABLE_KEY
+
+TABLE_COLUMNS = ("name", "category", "status", "target_year", "counties", "precision")
+
+
+def table_frame(selected: gpd.GeoDataFrame, *, lang: str, status_column: str) -> pd.DataFrame:
+    """The table under the map: translated codes, one row per project, sortable."""
+    return pd.DataFrame({
+        translate("name", lang): selected["name"].astype(str),
+        translate("category", lang): selected["category"].map(lambda c: translate(c, lang)),
+        translate("status", lang): selected[status_column].map(lambda s: translate(str(s), lang)),
+        translate("target_year", lang): selected["target_year"],
+        translate("counties", lang): selected["counties"].fillna("").str.replace("|", "、"),
+        translate("precision", lang): selected["precision"].map(lambda p: translate(p, lang)),
+        translate("overdue", lang): selected["overdue"].fillna(False).astype(bool),
+    }).reset_index(drop=True)  # fmt: skip
+
+
+def counts_by_layer_and_status(selected: pd.DataFrame, *, lang: str, status_column: str):
+    """Projects per layer (rows) and status (columns), in the fixed orders."""
+    table = pd.crosstab(selected["category"], selected[status_column])
+    table = table.reindex(
+        index=[c for c in CATEGORIES if c in table.index],
+        columns=[s for s in STATUSES if s in table.columns],
+        fill_value=0,
+    )
+    table.index = [translate(c, lang) for c in table.index]
+    table.columns = [translate(s, lang) for s in table.columns]
+    return table
+
+
+def target_years_by_status(selected: pd.DataFrame, *, lang: str, status_column: str):
+    """Projects per target year (rows) and status (columns)."""
+    dated = selected[selected["target_year"].notna()]
+    table = pd.crosstab(dated["target_year"].astype(int), dated[status_column])
+    table = table.reindex(columns=[s for s in STATUSES if s in table.columns], fill_value=0)
+    table.index = table.index.astype(str)
+    table.columns = [translate(s, lang) for s in table.columns]
+    return table
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _export_bytes(ids_key: str, fmt: str, headers: str, _selected, _contents) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="portal_export_") as tmp:
+        out = Path(tmp) / f"selection{SUFFIXES[fmt]}"
+        export_selection(_selected, _contents.mentions, _contents.documents, fmt=fmt, out=out,
+                         headers=headers)  # fmt: skip
+        return out.read_bytes()
+
+
+def render_overview(
+    contents: StoreContents, selected: gpd.GeoDataFrame, *, lang: str, status_column: str
+) -> None:
+    """Draw the table, the two charts and the download control."""
+    st.subheader(translate("table", lang))
+    event = st.dataframe(
+        table_frame(selected, lang=lang, status_column=status_column), hide_index=True,
+        use_container_width=True, on_select="rerun", selection_mode="single-row", key=TABLE_KEY,
+    )  # fmt: skip
+    rows = event.selection.rows if event and event.selection else []
+    if rows:
+        st.session_state[SELECTED_KEY] = str(selected.iloc[rows[0]]["project_id"])
+    left, right = st.columns(2)
+    with left:
+        st.caption(translate("by_layer_status", lang))
+        if len(selected):
+            st.bar_chart(
+                counts_by_layer_and_status(selected, lang=lang, status_column=status_column)
+            )
+    with right:
+        st.caption(translate("by_target_year", lang))
+        if selected["target_year"].notna().any():
+            st.bar_chart(target_years_by_status(selected, lang=lang, status_column=status_column))
+    st.caption(translate("downloads", lang))
+    fmt_col, head_col, button_col = st.columns([2, 1, 2])
+    fmt = fmt_col.selectbox(translate("format", lang), FORMATS, label_visibility="collapsed")
+    headers = "zh" if head_col.toggle(translate("zh_headers", lang), value=lang == "zh") else "en"
+    ids_key = hashlib.sha1("|".join(selected["project_id"]).encode()).hexdigest()
+    data = _export_bytes(ids_key, fmt, headers, selected, contents)
+    button_col.download_button(f"⬇ {fmt}", data=data, file_name=f"projects{SUFFIXES[fmt]}",
+                               use_container_width=True)  # fmt: skip
