@@ -11,15 +11,23 @@ from layers.errors import PortalError, StoreError
 from layers.selection import select_projects
 from portal import data
 from portal.assets import ensure_static_assets
+from portal.basemaps import available_basemaps, tianditu_key
 from portal.details import render_details
 from portal.filters import render_sidebar
 from portal.i18n import translate
 from portal.mapview import build_county_map
 from portal.overview import render_overview
+from portal.presentation import (
+    render_display_controls,
+    render_figure_export,
+    render_presentation_header,
+    view_title,
+)
 from portal.projectmap import build_project_map
 from portal.state import LANG_KEY, MAP_KEY, SELECTED_KEY
 
 MAP_HEIGHT = 640
+PRESENTATION_HEIGHT = 820
 LAST_CLICK_KEY = "last_map_click"
 
 
@@ -67,6 +75,9 @@ def render() -> None:
         return
     options = data.filter_options(contents, counties, today=date.today())
     filters = render_sidebar(options, lang=lang)
+    basemap, presenting = render_display_controls(
+        available_basemaps(tianditu=tianditu_key()), lang=lang
+    )
     names = filters.county_names(options)
     view_counties = counties[counties["name"].isin(names)] if names else counties
     polygons = view_counties.geometry if names else None
@@ -77,12 +88,22 @@ def render() -> None:
         overdue_only=filters.overdue_only, name_contains=filters.search,
     )  # fmt: skip
     status_column = "status_as_of"
+    focus = view_counties if names else None
+    if presenting:
+        title = view_title(filters, options, lang=lang)
+        render_presentation_header(title, lang=lang)
+        fmap = build_project_map(selected, counties=counties, focus=focus, lang=lang,
+                                 status_column=status_column, basemap=basemap)  # fmt: skip
+        st_folium(fmap, height=PRESENTATION_HEIGHT, use_container_width=True,
+                  returned_objects=[], key=MAP_KEY)  # fmt: skip
+        render_figure_export(selected, counties=counties, focus=focus, title=title, lang=lang,
+                             boundary_source=data.load_boundary_source())  # fmt: skip
+        return
     st.markdown(f"**{translate('summary', lang, n=len(selected), year=filters.year)}**")
     map_col, detail_col = st.columns([3, 2])
     with map_col:
-        fmap = build_project_map(selected, counties=counties, lang=lang,
-                                 focus=view_counties if names else None,
-                                 status_column=status_column)  # fmt: skip
+        fmap = build_project_map(selected, counties=counties, lang=lang, focus=focus,
+                                 status_column=status_column, basemap=basemap)  # fmt: skip
         # Only clicks come back: panning and zooming must not rerun the app.
         result = st_folium(fmap, height=MAP_HEIGHT, use_container_width=True,
                            returned_objects=["last_active_drawing"], key=MAP_KEY)  # fmt: skip

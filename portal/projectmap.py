@@ -23,6 +23,7 @@ from branca.element import MacroElement, Template
 
 from layers.store import CATEGORIES
 from portal.assets import localise_map_assets
+from portal.basemaps import OFFLINE, Basemap, add_tiles, for_basemap
 from portal.i18n import translate
 from portal.mapview import DISPLAY_TOLERANCE_DEG, counties_for_display
 
@@ -117,13 +118,21 @@ def build_project_map(
     focus: gpd.GeoDataFrame | None = None,
     lang: str,
     status_column: str = "status",
+    basemap: Basemap | None = None,
 ) -> folium.Map:
     """A canvas-rendered Leaflet map of the selection over offline county outlines.
 
     ``counties`` are the whole area's outlines (context); ``focus``, when the view
-    is narrowed to some counties, is outlined heavier and framed by the map.
+    is narrowed to some counties, is outlined heavier and framed by the map. An
+    online ``basemap`` adds its tiles underneath; on AMap every feature is shifted
+    into GCJ-02 first so it lines up with the tiles.
     """
+    basemap = basemap or Basemap(OFFLINE)
     fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
+    add_tiles(fmap, basemap)
+    counties = for_basemap(counties, basemap)
+    focus = for_basemap(focus, basemap) if focus is not None else None
+    selected = for_basemap(selected, basemap)
     base = counties_for_display(counties)
     folium.GeoJson(base[["name", "geometry"]], name=translate("county", lang),
                    style_function=lambda _f: _BASE_STYLE, interactive=False,

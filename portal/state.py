@@ -26,3 +26,9 @@ QUERY_LOADED_KEY = "filters_from_query_loaded"
 
 TABLE_KEY = "project_table"
 """Widget key of the project table (row selection opens the details)."""
+
+BASEMAP_KEY = "basemap"
+"""str: the chosen basemap (offline county outlines by default)."""
+
+PRESENT_KEY = "presentation_mode"
+"""bool: presentation mode (sidebar and controls hidden, large title)."""

@@ -250,6 +250,29 @@ def test_english_switch_in_the_browser(portal_url, browser) -> None:
         context.close()
 
 
+def test_presentation_mode_for_the_projector(portal_url, browser) -> None:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{portal_url}/?county=宣汉县&year=2025", wait_until="domcontentloaded")
+        page.get_by_text("演示模式").wait_for(timeout=60_000)
+        page.get_by_text("演示模式").click()
+        page.get_by_role("heading", name="宣汉县 · 2025 年").wait_for(timeout=30_000)
+        assert not page.locator("[data-testid='stSidebar']").is_visible()
+        assert _drawn(page) > 0
+        assert _map_frame(page).locator("#map-legend").is_visible()
+        assert _map_frame(page).locator(".leaflet-control-scale").is_visible()
+        with page.expect_download() as download:
+            page.get_by_text("导出图片（PNG）").click()
+        path = ARTIFACTS / "presentation_figure.png"
+        download.value.save_as(path)
+        assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 50_000
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "presentation.png"), full_page=True)
+    finally:
+        context.close()
+
+
 EVIL = "<img src=x onerror=alert(1)>"
 
 

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from layers import REPO_ROOT
 from layers.store import StoreLocation, write_store
-from portal.state import COUNTY_KEY, LANG_KEY, OVERDUE_KEY, SELECTED_KEY
+from portal.state import COUNTY_KEY, LANG_KEY, OVERDUE_KEY, PRESENT_KEY, SELECTED_KEY
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +83,15 @@ def test_without_a_store_the_page_says_how_to_build_one(tmp_path, monkeypatch) -
     app = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=90).run()
     assert not app.exception
     assert "build_layers.py" in app.error[0].value
+
+
+def test_presentation_mode_shows_the_view_in_words_and_the_figure_buttons(app) -> None:
+    app.query_params["county"] = "宣汉县"
+    app.query_params["year"] = "2025"
+    app.run()
+    app.toggle(key=PRESENT_KEY).set_value(True).run()
+    assert not app.exception
+    assert app.title[-1].value == "宣汉县 · 2025 年"
+    assert not [d for d in app.dataframe]  # the table and charts make way for the map
+    app.button[0].click().run()  # leave presentation mode
+    assert app.toggle(key=PRESENT_KEY).value is False

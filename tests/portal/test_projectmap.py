@@ -33,14 +33,6 @@ def _selection() -> gpd.GeoDataFrame:
     )  # fmt: skip
 
 
-def _counties() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {"adcode": ["511722"], "name": ["宣汉县"], "prefecture": ["达州市"]},
-        geometry=[shapely.box(107.4, 31.1, 108.6, 32.0)],
-        crs="EPSG:4326",
-    )
-
-
 def test_document_text_is_escaped_and_unlocated_projects_are_not_drawn() -> None:
     shown = features_for_display(_selection(), lang="zh")
     assert EVIL not in set(shown["name"])
@@ -61,8 +53,8 @@ def test_styles_say_status_precision_and_overdue() -> None:
     assert late["color"] == OVERDUE_COLOR
 
 
-def test_the_map_is_canvas_rendered_with_one_layer_per_category() -> None:
-    fmap = build_project_map(_selection(), counties=_counties(), lang="en")
+def test_the_map_is_canvas_rendered_with_one_layer_per_category(xuanhan) -> None:
+    fmap = build_project_map(_selection(), counties=xuanhan, lang="en")
     page = fmap.get_root().render()
     assert '"preferCanvas": true' in page
     for name in ("Railways", "Reservoirs", "Industrial zones"):

@@ -1,0 +1,134 @@
+"""Print-quality figures of the current selection, for slides and reports (PNG, PDF).
+
+The figure is drawn with geopandas and matplotlib in a metric projection (the UTM
+zone of the area), so the scale bar is true: county outlines, the projects styled
+as on the map, a legend, a title saying what is shown, a scale bar, a north arrow
+and the data sources. Chinese text needs a CJK font: the set-up installs Noto
+Sans CJK (Debian ``fonts-noto-cjk``), which is found by name here.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from functools import cache
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: render to files only
+
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.lines import Line2D
+
+from portal.i18n import translate
+from portal.projectmap import AREA_PRECISIONS, LINE_DASH, OVERDUE_COLOR, STATUS_COLORS
+
+logger = logging.getLogger(__name__)
+
+A4_LANDSCAPE_IN = (11.69, 8.27)
+DPI = 200
+_CJK_NAMES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK", "WenQuanYi Zen Hei",
+              "Source Han Sans SC", "SimHei", "Microsoft YaHei")  # fmt: skip
+
+
+@cache
+def cjk_font() -> str | None:
+    """The family name of an installed CJK font, registering it with matplotlib."""
+    for path in font_manager.findSystemFonts():
+        if "CJK" in path or "wqy" in path.lower() or "SourceHan" in path:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError):
+                continue
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    found = next((n for n in _CJK_NAMES if n in names), None)
+    if found is None:
+        logger.warning("figure: no CJK font installed; Chinese text will not render")
+    return found
+
+
+def _dash(status: str) -> str | tuple:
+    pattern = LINE_DASH.get(status)
+    if pattern is None:
+        return "solid"
+    on, off = (float(v) for v in pattern.split())
+    return (0, (on / 2, off / 2))
+
+
+def _scale_bar(ax, *, width_m: float) -> None:
+    """A bar of a round length at the lower left, in the axes' metric units."""
+    target = width_m / 5
+    length = max(v for v in (1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5) if v <= max(target, 1e3))
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    left, bottom = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.05
+    ax.plot([left, left + length], [bottom, bottom], color="black", linewidth=3,
+            solid_capstyle="butt")  # fmt: skip
+    ax.text(left + length / 2, bottom + (y1 - y0) * 0.012, f"{length / 1000:.0f} km",
+            ha="center", va="bottom", fontsize=9)  # fmt: skip
+
+
+def _north_arrow(ax) -> None:
+    ax.annotate("N", xy=(0.96, 0.94), xytext=(0.96, 0.84), xycoords="axes fraction",
+                ha="center", va="center", fontsize=14, fontweight="bold",
+                arrowprops={"facecolor": "black", "width": 4, "headwidth": 12})  # fmt: skip
+
+
+def figure_bytes(
+    selected: gpd.GeoDataFrame,
+    *,
+    counties: gpd.GeoDataFrame,
+    focus: gpd.GeoDataFrame | None,
+    title: str,
+    lang: str,
+    sources: str,
+    fmt: str = "png",
+) -> bytes:
+    """Render the selection as a PNG or PDF (A4 landscape) and return the file's bytes."""
+    family = cjk_font()
+    frame = focus if focus is not None and len(focus) else counties
+    crs = frame.estimate_utm_crs()
+    base = counties.to_crs(crs)
+    with plt.rc_context({"font.family": family} if family else {}):
+        fig, ax = plt.subplots(figsize=A4_LANDSCAPE_IN, dpi=DPI)
+        base.boundary.plot(ax=ax, color="#a0aec0", linewidth=0.5)
+        if focus is not None and len(focus):
+            focus.to_crs(crs).boundary.plot(ax=ax, color="#2d3748", linewidth=1.5)
+        shown = selected[selected.geometry.notna()].to_crs(crs)
+        status_column = "status_as_of" if "status_as_of" in shown else "status"
+        for row in shown.itertuples():
+            status = getattr(row, status_column)
+            color = STATUS_COLORS.get(status, "#718096")
+            overdue = bool(row.overdue) if row.overdue is not None else False
+            edge = OVERDUE_COLOR if overdue else color
+            one = gpd.GeoSeries([row.geometry], crs=crs)
+            if row.precision in AREA_PRECISIONS:
+                one.boundary.plot(ax=ax, color=edge, linewidth=1.2, linestyle=(0, (3, 3)))
+            elif row.geometry.geom_type.endswith("Point"):
+                one.plot(ax=ax, color=color, edgecolor=edge, markersize=40, zorder=5)
+            else:
+                one.plot(ax=ax, color=edge, linewidth=2.2, linestyle=_dash(status), zorder=4)
+        minx, miny, maxx, maxy = frame.to_crs(crs).total_bounds
+        pad = 0.04 * max(maxx - minx, maxy - miny)
+        ax.set_xlim(minx - pad, maxx + pad)
+        ax.set_ylim(miny - pad, maxy + pad)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        handles = [Line2D([], [], color=c, linewidth=2.5, linestyle=_dash(s),
+                          label=translate(s, lang)) for s, c in STATUS_COLORS.items()]  # fmt: skip
+        handles.append(Line2D([], [], color=OVERDUE_COLOR, linewidth=2.5,
+                              label=translate("overdue", lang)))  # fmt: skip
+        handles.append(Line2D([], [], color="#4a5568", linewidth=1.2, linestyle=(0, (3, 3)),
+                              label=translate("legend_area", lang)))  # fmt: skip
+        ax.legend(handles=handles, loc="lower right", fontsize=9, frameon=True,
+                  title=translate("legend", lang))  # fmt: skip
+        _scale_bar(ax, width_m=maxx - minx)
+        _north_arrow(ax)
+        fig.suptitle(title, fontsize=18, fontweight="bold")
+        fig.text(0.01, 0.01, sources, fontsize=7, color="#4a5568", ha="left", va="bottom")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, bbox_inches="tight")
+        plt.close(fig)
+    return buffer.getvalue()

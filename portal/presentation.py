@@ -1,0 +1,98 @@
+"""Display controls (basemap, presentation mode) and the meeting view.
+
+Presentation mode hides the sidebar and the controls and shows a large title
+that says, in words, what the map shows ("宣汉县 · 2025 年 · 水库"), the map with
+its legend and scale bar, and buttons that export the same view as a PNG or PDF
+figure for slides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import streamlit as st
+
+from portal.basemaps import OFFLINE, Basemap
+from portal.figure import figure_bytes
+from portal.filters import FilterOptions, Filters
+from portal.i18n import translate
+from portal.state import BASEMAP_KEY, PRESENT_KEY
+
+# Static CSS (no document text): hide the sidebar, its toggle and the app's toolbar.
+_HIDE_CONTROLS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stToolbar"], [data-testid="stHeader"] {display: none !important;}
+</style>"""
+
+
+def view_title(filters: Filters, options: FilterOptions, *, lang: str) -> str:
+    """The view in words: place, year, layers, stages, overdue."""
+    sep = "、" if lang == "zh" else ", "
+    place = sep.join(filters.counties or filters.prefectures) or translate("all_area", lang)
+    parts = [place, translate("in_year", lang, year=filters.year or options.default_year)]
+    if filters.categories:
+        parts.append(sep.join(translate(c, lang) for c in filters.categories))
+    if filters.statuses:
+        parts.append(sep.join(translate(s, lang) for s in filters.statuses))
+    if filters.overdue_only:
+        parts.append(translate("overdue", lang))
+    if filters.search:
+        parts.append(f"“{filters.search}”")
+    return " · ".join(parts)
+
+
+def render_display_controls(basemaps: dict[str, Basemap], *, lang: str) -> tuple[Basemap, bool]:
+    """Basemap choice and the presentation switch, at the foot of the sidebar."""
+    sidebar = st.sidebar
+    sidebar.divider()
+    key = sidebar.selectbox(translate("basemap", lang), list(basemaps), key=BASEMAP_KEY,
+                            format_func=lambda k: translate(f"basemap_{k}", lang))  # fmt: skip
+    if key != OFFLINE:
+        sidebar.caption(translate("basemap_online", lang))
+    presenting = sidebar.toggle(translate("presentation", lang), key=PRESENT_KEY)
+    return basemaps.get(key, basemaps[OFFLINE]), presenting
+
+
+def _exit_presentation() -> None:
+    st.session_state[PRESENT_KEY] = False
+
+
+def render_presentation_header(title: str, *, lang: str) -> None:
+    """Hide the controls and show the title, with a way back."""
+    st.html(_HIDE_CONTROLS)
+    head, back = st.columns([6, 1])
+    head.title(title)
+    back.button(translate("exit_presentation", lang), on_click=_exit_presentation)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _figure(key: str, fmt: str, title: str, lang: str, sources: str,
+            _selected: gpd.GeoDataFrame, _counties: gpd.GeoDataFrame,
+            _focus: gpd.GeoDataFrame | None) -> bytes:  # fmt: skip
+    return figure_bytes(_selected, counties=_counties, focus=_focus, title=title, lang=lang,
+                        sources=sources, fmt=fmt)  # fmt: skip
+
+
+def render_figure_export(
+    selected: gpd.GeoDataFrame,
+    *,
+    counties: gpd.GeoDataFrame,
+    focus: gpd.GeoDataFrame | None,
+    title: str,
+    lang: str,
+    boundary_source: str,
+) -> None:
+    """Buttons that save the current view as a PNG or PDF figure."""
+    docs = sorted({d for v in selected["doc_ids"].dropna() for d in str(v).split("|") if d})
+    sources = translate("figure_sources", lang, docs=", ".join(docs) or "-",
+                        boundaries=boundary_source, date=dt.date.today().isoformat())  # fmt: skip
+    key = "|".join(selected["project_id"]) + title
+    png_col, pdf_col, _ = st.columns([1, 1, 4])
+    for col, fmt in ((png_col, "png"), (pdf_col, "pdf")):
+        col.download_button(
+            translate("export_figure", lang, fmt=fmt.upper()),
+            data=_figure(key, fmt, title, lang, sources, selected, counties, focus),
+            file_name=f"plan_projects.{fmt}",
+            mime="image/png" if fmt == "png" else "application/pdf",
+        )  # fmt: skip

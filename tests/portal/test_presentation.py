@@ -1,0 +1,72 @@
+"""Basemaps, the view title, and the exported figure."""
+
+from __future__ import annotations
+
+import io
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from PIL import Image
+from pyproj import Geod
+
+from portal.basemaps import OFFLINE, available_basemaps, for_basemap
+from portal.figure import cjk_font, figure_bytes
+from portal.filters import FilterOptions, Filters
+from portal.presentation import view_title
+from portal.projectmap import build_project_map
+
+OPTIONS = FilterOptions({"达州市": ["宣汉县"]}, (2016, 2031), (2021, 2027), {}, 2026)
+
+
+def _selection() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"project_id": ["rw-1", "rs-1"], "name": ["达万铁路", "土溪口水库"],
+         "category": ["railway", "reservoir"], "status": ["under_construction", "completed"],
+         "status_as_of": ["under_construction", "completed"], "precision": ["route", "county"],
+         "overdue": pd.array([False, True], dtype="boolean"), "doc_ids": ["000|003", "000"]},
+        geometry=[shapely.LineString([(107.47, 31.21), (108.38, 30.81)]),
+                  shapely.box(107.6, 31.3, 108.4, 31.9)],
+        crs="EPSG:4326",
+    )  # fmt: skip
+
+
+def test_offline_is_the_default_and_tianditu_needs_a_key() -> None:
+    without = available_basemaps()
+    assert next(iter(without)) == OFFLINE and without[OFFLINE].tiles == ()
+    assert "tianditu" not in without
+    with_key = available_basemaps(tianditu="abc123")
+    assert all("tk=abc123" in url for url, _ in with_key["tianditu"].tiles)
+    assert len(with_key["tianditu_imagery"].tiles) == 2  # imagery and its labels
+
+
+def test_features_shift_to_gcj02_only_on_amap(xuanhan) -> None:
+    basemaps = available_basemaps()
+    original = _selection()
+    assert for_basemap(original, basemaps["osm"]) is original
+    shifted = for_basemap(original, basemaps["amap"])
+    a, b = original.geometry.iloc[0].coords[0], shifted.geometry.iloc[0].coords[0]
+    metres = Geod(ellps="WGS84").inv(a[0], a[1], b[0], b[1])[2]
+    assert 100 < metres < 700  # the GCJ-02 offset here
+    page = build_project_map(original, counties=xuanhan, lang="zh",
+                             basemap=basemaps["amap"]).get_root().render()  # fmt: skip
+    assert "autonavi.com" in page
+
+
+def test_the_view_title_says_what_is_shown() -> None:
+    view = Filters(counties=("宣汉县",), categories=("reservoir",), year=2025, overdue_only=True)
+    assert view_title(view, OPTIONS, lang="zh") == "宣汉县 · 2025 年 · 水库 · 逾期未报完成"
+    assert view_title(Filters(), OPTIONS, lang="en") == "Whole area · as of 2026"
+
+
+def test_the_figure_is_print_quality_with_a_cjk_font(xuanhan) -> None:
+    assert cjk_font() is not None, "install fonts-noto-cjk"
+    png = figure_bytes(_selection(), counties=xuanhan, focus=xuanhan,
+                       title="宣汉县 · 2025 年", lang="zh", sources="资料来源：测试")  # fmt: skip
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.width > 1500 and image.height > 1000
+    colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50  # not a blank page
+    pdf = figure_bytes(_selection(), counties=xuanhan, focus=None, title="宣汉县",
+                       lang="zh", sources="x", fmt="pdf")  # fmt: skip
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
