@@ -74,3 +74,14 @@ def write_section(name: str, body: str, *, path: Path = BENCHMARKS_MD) -> None:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def publish(name: str, title: str, parts: list[str], *, write: bool) -> str:
+    """Join a report's parts under its title and (``write``) store it as its section.
+
+    Returns the report, which the benchmark script prints.
+    """
+    body = "\n\n".join([f"## {title}", *parts])
+    if write:
+        write_section(name, body)
+    return body

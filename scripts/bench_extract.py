@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers import REPO_ROOT
 from layers.admin import load_reference
-from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, write_section
+from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, publish
 from layers.corpus import Document, iter_documents
 from layers.extract import records_from_text, records_to_original
 from layers.placenames import PlaceIndex
@@ -175,9 +175,10 @@ def main(argv: list[str] | None = None) -> int:
             for r in (corpus, synthetic)
         ],
     )  # fmt: skip
-    body = "\n\n".join(
+    report = publish(
+        "bench_extract",
+        "Extraction (`scripts/bench_extract.py`)",
         [
-            "## Extraction (`scripts/bench_extract.py`)",
             machine_summary(),
             "Dev set (documents " + ", ".join(DEV_DOCS) + ", scored by `eval_extract.py`):",
             quality,
@@ -187,11 +188,10 @@ def main(argv: list[str] | None = None) -> int:
             speed,
             "Per corpus document:",
             per_doc,
-        ]
+        ],
+        write=not args.no_write,
     )
-    print(body)
-    if not args.no_write:
-        write_section("bench_extract", body)
+    print(report)
     return 0
 
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers.admin import load_reference
 from layers.assemble import document_info, project_frame
-from layers.benchmark import machine_summary, markdown_table, write_section
+from layers.benchmark import machine_summary, markdown_table, publish
 from layers.corpus import iter_documents
 from layers.extract import records_from_bytes
 from layers.gazetteer import load_gazetteer
@@ -108,26 +108,28 @@ def main(argv: list[str] | None = None) -> int:
              "100 %"],
         ],
     )  # fmt: skip
-    body = "\n\n".join([
-        "## Geocoding (`scripts/bench_geocode.py`)",
-        machine_summary(),
-        "Over the whole corpus (5 documents), five map layers:",
-        summary,
-        "Precision shares:",
-        markdown_table(["precision", "projects", "share"], share_rows),
-        "By layer:",
-        markdown_table(["layer", "projects", *PRECISIONS], layer_rows),
-        "Why so few points: no offline source states coordinates for most of these "
-        "reservoirs, parks and zones (see geodata/gazetteer/research/); each gets its "
-        "county or prefecture polygon instead, never an invented pin.",
-        "Run time:",
-        markdown_table(["stage", "seconds"], timings),
-    ])  # fmt: skip
-    print(body)
     if dropped:
         print(f"dropped: {dropped}", file=sys.stderr)
-    if not args.no_write:
-        write_section("bench_geocode", body)
+    report = publish(
+        "bench_geocode",
+        "Geocoding (`scripts/bench_geocode.py`)",
+        [
+            machine_summary(),
+            "Over the whole corpus (5 documents), five map layers:",
+            summary,
+            "Precision shares:",
+            markdown_table(["precision", "projects", "share"], share_rows),
+            "By layer:",
+            markdown_table(["layer", "projects", *PRECISIONS], layer_rows),
+            "Why so few points: no stored public source states coordinates for most of "
+            "these reservoirs, parks and zones (see geodata/gazetteer/README.md); each gets "
+            "its county or prefecture polygon instead, never an invented pin.",
+            "Run time:",
+            markdown_table(["stage", "seconds"], timings),
+        ],
+        write=not args.no_write,
+    )
+    print(report)
     return 0
 
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers.admin import load_reference
 from layers.assemble import Tables, tables_from_documents
-from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, write_section
+from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, publish
 from layers.corpus import Document, iter_documents
 from layers.gazetteer import load_gazetteer
 from layers.geocode import Geocoder
@@ -118,17 +118,19 @@ def main(argv: list[str] | None = None) -> int:
          "GeoPackage write s", "GeoPackage MB", "GeoPackage read s", "PostGIS write s"],
         rows,
     )  # fmt: skip
-    body = "\n\n".join([
-        "## Store builds (`scripts/bench_store.py`)",
-        machine_summary(),
-        "The synthetic corpus repeats the five documents with a code before every head word "
-        "in each copy, so every copy adds its own projects. Peak memory of the whole run: "
-        f"{peak_memory_mb():.0f} MB.",
-        table,
-    ])  # fmt: skip
-    print(body)
-    if not args.no_write:
-        write_section("bench_store", body)
+    report = publish(
+        "bench_store",
+        "Store builds (`scripts/bench_store.py`)",
+        [
+            machine_summary(),
+            "The synthetic corpus repeats the five documents with a code before every head word "
+            "in each copy, so every copy adds its own projects. Peak memory of the whole run: "
+            f"{peak_memory_mb():.0f} MB.",
+            table,
+        ],
+        write=not args.no_write,
+    )
+    print(report)
     return 0
 
 

@@ -301,3 +301,15 @@ def test_a_hostile_name_is_shown_as_text_and_runs_nothing(tmp_path, corpus_table
             context.close()
     assert dialogs == []
     assert sum(images) == 0
+
+
+def test_the_portal_benchmark_runs_end_to_end(browser) -> None:
+    """A tiny real run of scripts/bench_portal.py (speed is reported, never asserted)."""
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "bench_portal.py"), "--sizes", "300",
+         "--timeout", "90", "--no-write"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| 300 |"))
+    assert row.split("|")[3].strip() == "300"  # every feature was drawn
