@@ -93,6 +93,7 @@ LABELS: dict[str, dict[str, str]] = {
     "by_target_year": {"zh": "目标年份分布（按状态）", "en": "Target years by status"},
     "downloads": {"zh": "下载当前选择", "en": "Download this selection"},
     "format": {"zh": "格式", "en": "Format"},
+    "prepare_download": {"zh": "生成 {fmt} 文件", "en": "Make the {fmt} file"},
     "all_area": {"zh": "全部区域", "en": "Whole area"},
     "in_year": {"zh": "{year} 年", "en": "as of {year}"},
     "basemap": {"zh": "底图", "en": "Basemap"},

@@ -14,7 +14,7 @@ from layers.export import FORMATS, SUFFIXES, export_selection
 from layers.store import CATEGORIES, StoreContents
 from portal.filters import STATUSES
 from portal.i18n import translate
-from portal.state import SELECTED_KEY, TABLE_KEY
+from portal.state import EXPORT_KEY, SELECTED_KEY, TABLE_KEY
 
 TABLE_COLUMNS = ("name", "category", "status", "target_year", "counties", "precision")
 
@@ -92,6 +92,15 @@ def render_overview(
     fmt = fmt_col.selectbox(translate("format", lang), FORMATS, label_visibility="collapsed")
     headers = "zh" if head_col.toggle(translate("zh_headers", lang), value=lang == "zh") else "en"
     ids_key = hashlib.sha1("|".join(selected["project_id"]).encode()).hexdigest()
+    request = f"{ids_key}:{fmt}:{headers}"
+    # The file is made only when asked for: exporting thousands of features on every
+    # rerun would slow down every filter change.
+    if st.session_state.get(EXPORT_KEY) != request:
+        if button_col.button(translate("prepare_download", lang, fmt=fmt),
+                             use_container_width=True):  # fmt: skip
+            st.session_state[EXPORT_KEY] = request
+            st.rerun()
+        return
     data = _export_bytes(ids_key, fmt, headers, selected, contents)
     button_col.download_button(f"⬇ {fmt}", data=data, file_name=f"projects{SUFFIXES[fmt]}",
                                use_container_width=True)  # fmt: skip

@@ -32,3 +32,6 @@ BASEMAP_KEY = "basemap"
 
 PRESENT_KEY = "presentation_mode"
 """bool: presentation mode (sidebar and controls hidden, large title)."""
+
+EXPORT_KEY = "export_request"
+"""str: the selection, format and headers of the download being offered."""

@@ -95,3 +95,12 @@ def test_presentation_mode_shows_the_view_in_words_and_the_figure_buttons(app) -
     assert not [d for d in app.dataframe]  # the table and charts make way for the map
     app.button[0].click().run()  # leave presentation mode
     assert app.toggle(key=PRESENT_KEY).value is False
+
+
+def test_a_download_is_made_only_when_asked_for(app) -> None:
+    app.run()
+    assert not app.get("download_button")
+    prepare = next(b for b in app.button if "生成" in b.label)
+    prepare.click().run()
+    assert not app.exception
+    assert app.get("download_button")  # now offered, for this selection and format
