@@ -258,7 +258,8 @@ def test_presentation_mode_for_the_projector(portal_url, browser) -> None:
         page.get_by_text("演示模式").wait_for(timeout=60_000)
         page.get_by_text("演示模式").click()
         page.get_by_role("heading", name="宣汉县 · 2025 年").wait_for(timeout=30_000)
-        assert not page.locator("[data-testid='stSidebar']").is_visible()
+        # The sidebar is hidden by the style the page adds; give it a moment to apply.
+        page.locator("[data-testid='stSidebar']").wait_for(state="hidden", timeout=15_000)
         assert _drawn(page) > 0
         assert _map_frame(page).locator("#map-legend").is_visible()
         assert _map_frame(page).locator(".leaflet-control-scale").is_visible()
