@@ -74,9 +74,10 @@ def render() -> None:
         st.error(str(exc))
         return
     options = data.filter_options(contents, counties, today=date.today())
+    link = st.query_params.to_dict()  # as opened: the filters rewrite the URL below
     filters = render_sidebar(options, lang=lang)
     basemap, presenting = render_display_controls(
-        available_basemaps(tianditu=tianditu_key()), lang=lang
+        available_basemaps(tianditu=tianditu_key()), lang=lang, link=link
     )
     names = filters.county_names(options)
     view_counties = counties[counties["name"].isin(names)] if names else counties

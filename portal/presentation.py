@@ -9,6 +9,7 @@ figure for slides.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import geopandas as gpd
 import streamlit as st
@@ -17,7 +18,7 @@ from portal.basemaps import OFFLINE, Basemap
 from portal.figure import figure_bytes
 from portal.filters import FilterOptions, Filters
 from portal.i18n import translate
-from portal.state import BASEMAP_KEY, PRESENT_KEY
+from portal.state import BASEMAP_KEY, DISPLAY_LOADED_KEY, PRESENT_KEY
 
 # Static CSS (no document text): hide the sidebar, its toggle and the app's toolbar.
 _HIDE_CONTROLS = """<style>
@@ -42,8 +43,35 @@ def view_title(filters: Filters, options: FilterOptions, *, lang: str) -> str:
     return " · ".join(parts)
 
 
-def render_display_controls(basemaps: dict[str, Basemap], *, lang: str) -> tuple[Basemap, bool]:
-    """Basemap choice and the presentation switch, at the foot of the sidebar."""
+def display_query(basemap: str, presenting: bool) -> dict[str, str]:
+    """The display state as query parameters (defaults left out)."""
+    query = {"basemap": basemap} if basemap != OFFLINE else {}
+    if presenting:
+        query["present"] = "1"
+    return query
+
+
+def display_from_query(
+    query: Mapping[str, object], basemaps: Mapping[str, Basemap]
+) -> tuple[str, bool]:
+    """Basemap and presentation switch from a link; unknown values fall back to defaults."""
+    basemap = str(query.get("basemap") or OFFLINE)
+    return (basemap if basemap in basemaps else OFFLINE), str(query.get("present")) == "1"
+
+
+def render_display_controls(
+    basemaps: dict[str, Basemap], *, lang: str, link: Mapping[str, object]
+) -> tuple[Basemap, bool]:
+    """Basemap choice and the presentation switch, at the foot of the sidebar.
+
+    ``link`` is the URL's query as the page was opened; its display settings seed
+    the widgets once, and the widgets' state is written back to the URL.
+    """
+    if not st.session_state.get(DISPLAY_LOADED_KEY):
+        st.session_state[DISPLAY_LOADED_KEY] = True
+        basemap, presenting = display_from_query(link, basemaps)
+        st.session_state.setdefault(BASEMAP_KEY, basemap)
+        st.session_state.setdefault(PRESENT_KEY, presenting)
     sidebar = st.sidebar
     sidebar.divider()
     key = sidebar.selectbox(translate("basemap", lang), list(basemaps), key=BASEMAP_KEY,
@@ -51,6 +79,8 @@ def render_display_controls(basemaps: dict[str, Basemap], *, lang: str) -> tuple
     if key != OFFLINE:
         sidebar.caption(translate("basemap_online", lang))
     presenting = sidebar.toggle(translate("presentation", lang), key=PRESENT_KEY)
+    for param, value in display_query(key, presenting).items():
+        st.query_params[param] = value
     return basemaps.get(key, basemaps[OFFLINE]), presenting
 
 

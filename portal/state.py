@@ -35,3 +35,6 @@ PRESENT_KEY = "presentation_mode"
 
 EXPORT_KEY = "export_request"
 """str: the selection, format and headers of the download being offered."""
+
+DISPLAY_LOADED_KEY = "display_from_query_loaded"
+"""bool: the URL's basemap and presentation settings were copied into the widgets."""

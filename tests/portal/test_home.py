@@ -104,3 +104,12 @@ def test_a_download_is_made_only_when_asked_for(app) -> None:
     prepare.click().run()
     assert not app.exception
     assert app.get("download_button")  # now offered, for this selection and format
+
+
+def test_a_presentation_link_opens_presentation_mode(app) -> None:
+    app.query_params["county"] = "宣汉县"
+    app.query_params["present"] = "1"
+    app.run()
+    assert app.toggle(key=PRESENT_KEY).value is True
+    assert app.title[-1].value.startswith("宣汉县")
+    assert app.query_params["present"] in ("1", ["1"])

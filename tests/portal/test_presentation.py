@@ -13,7 +13,7 @@ from pyproj import Geod
 from portal.basemaps import OFFLINE, available_basemaps, for_basemap
 from portal.figure import cjk_font, figure_bytes
 from portal.filters import FilterOptions, Filters
-from portal.presentation import view_title
+from portal.presentation import display_from_query, display_query, view_title
 from portal.projectmap import build_project_map
 
 OPTIONS = FilterOptions({"达州市": ["宣汉县"]}, (2016, 2031), (2021, 2027), {}, 2026)
@@ -70,3 +70,12 @@ def test_the_figure_is_print_quality_with_a_cjk_font(xuanhan) -> None:
     pdf = figure_bytes(_selection(), counties=xuanhan, focus=None, title="宣汉县",
                        lang="zh", sources="x", fmt="pdf")  # fmt: skip
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_the_display_settings_survive_a_link() -> None:
+    basemaps = available_basemaps()
+    assert display_query("offline", False) == {}
+    assert display_query("osm", True) == {"basemap": "osm", "present": "1"}
+    assert display_from_query({"basemap": "osm", "present": "1"}, basemaps) == ("osm", True)
+    # A key the portal does not have (Tianditu without a key, or junk) falls back.
+    assert display_from_query({"basemap": "tianditu"}, basemaps) == (OFFLINE, False)
