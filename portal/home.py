@@ -95,7 +95,7 @@ def render() -> None:
         render_presentation_header(title, lang=lang)
         fmap = build_project_map(selected, counties=counties, focus=focus, lang=lang,
                                  status_column=status_column, basemap=basemap)  # fmt: skip
-        st_folium(fmap, height=PRESENTATION_HEIGHT, use_container_width=True,
+        st_folium(fmap, height=PRESENTATION_HEIGHT, use_container_width=True, render=False,
                   returned_objects=[], key=MAP_KEY)  # fmt: skip
         render_figure_export(selected, counties=counties, focus=focus, title=title, lang=lang,
                              boundary_source=data.load_boundary_source())  # fmt: skip
@@ -106,7 +106,9 @@ def render() -> None:
         fmap = build_project_map(selected, counties=counties, lang=lang, focus=focus,
                                  status_column=status_column, basemap=basemap)  # fmt: skip
         # Only clicks come back: panning and zooming must not rerun the app.
-        result = st_folium(fmap, height=MAP_HEIGHT, use_container_width=True,
+        # render=False: streamlit-folium renders the map itself once; its extra full
+        # render doubled the time to draw thousands of features.
+        result = st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, render=False,
                            returned_objects=["last_active_drawing"], key=MAP_KEY)  # fmt: skip
         _clicked_project(result)
         st.caption(translate("map_caption", lang, n=len(view_counties),
