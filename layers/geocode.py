@@ -41,8 +41,9 @@ import shapely
 from pyproj import Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from layers.admin import load_reference
 from layers.errors import AmbiguousPlaceError, PlaceNameError
-from layers.gazetteer import PLACE_KINDS, Gazetteer
+from layers.gazetteer import PLACE_KINDS, Gazetteer, load_gazetteer
 from layers.mentions import HEADS
 from layers.placenames import AdminUnit, PlaceIndex, short_name
 
@@ -320,10 +321,7 @@ class Geocoder:
         return (best[1] if best else [slot[0] for slot in slots]), readings
 
     def _region_point(self, region: str | None) -> shapely.Point | None:
-        if region is None:
-            return None
-        seat = self._seat_points.get(region)
-        return seat
+        return self._seat_points.get(region) if region else None
 
     # ------------------------------------------------------------------ projects
 
@@ -588,17 +586,19 @@ def _utm_transformer(epsg: int):
     return project
 
 
-def locations_frame(locations: Sequence[Location]) -> gpd.GeoDataFrame:
-    """Locations as a GeoDataFrame (EPSG:4326), for benchmarks and the store."""
-    return gpd.GeoDataFrame(
-        pd.DataFrame(
-            {
-                "precision": [loc.precision for loc in locations],
-                "geocode_method": [loc.method for loc in locations],
-                "length_km": [loc.length_km for loc in locations],
-                "located_counties": ["|".join(loc.counties) for loc in locations],
-            }
-        ),
-        geometry=[loc.geometry for loc in locations],
-        crs="EPSG:4326",
-    )
+def load_geocoder() -> Geocoder:
+    """A geocoder over the installed reference geography and the curated gazetteer.
+
+    The one place the command lines build it; the geocoder itself does no I/O,
+    this only calls the two loaders that do.
+
+    Raises
+    ------
+    ReferenceDataError, GazetteerError
+        If either source is unusable.
+    """
+    reference = load_reference()
+    places = PlaceIndex.from_tables(reference.units, reference.former_names)
+    counties = reference.units[reference.units["level"] == "county"]
+    gazetteer = load_gazetteer(places=places, counties=counties)
+    return Geocoder(places, reference.units, reference.seats, gazetteer)

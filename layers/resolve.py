@@ -41,9 +41,6 @@ logger = logging.getLogger(__name__)
 # Provinces whose districts and counties sit directly under the province-level city.
 _MUNICIPALITIES = ("11", "12", "31", "50")
 _KEPT_QUALIFIER_RE = re.compile(r"直达|复线|二线|[东西南北中]线|环线|货运|城际|联络线|支线|延伸线")
-_SECTION_RE = re.compile(
-    r"[（(]?[^（()）段]{1,30}段[）)]?$|[（(]?[一二三四五六七八九十\d]+期(?:工程|项目)?[）)]?$"
-)
 _CATEGORY_CODES = {
     "highway": "hw",
     "railway": "rw",

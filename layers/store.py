@@ -36,6 +36,8 @@ from shapely import wkt
 from layers import BUILD_DIR
 from layers.assemble import DOCUMENT_COLUMNS, MENTION_COLUMNS, PROJECT_COLUMNS, Tables
 from layers.errors import StoreError
+from layers.extract import STATUSES
+from layers.geocode import PRECISIONS
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +89,8 @@ TABLE_SCHEMAS = {
 }
 # Fields a correction may change; "geometry" takes WKT in EPSG:4326.
 CORRECTABLE = frozenset(PROJECT_SCHEMA) - {"project_id", "doc_ids", "stages"} | {"geometry"}
-_STATUSES = frozenset({"proposed", "preparatory", "under_construction", "completed"})
-_PRECISIONS = frozenset({"exact", "near", "route", "county", "city", "unlocated"})
+_STATUSES = frozenset(STATUSES)
+_PRECISIONS = frozenset(PRECISIONS)
 assert set(PROJECT_SCHEMA) == set(PROJECT_COLUMNS), "store schema and assembled columns differ"
 assert tuple(MENTION_SCHEMA) == MENTION_COLUMNS and tuple(DOCUMENT_SCHEMA) == DOCUMENT_COLUMNS
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from layers.extract import STATUSES
 from layers.store import CATEGORIES
 from portal.i18n import translate
 from portal.state import (
@@ -27,8 +28,6 @@ from portal.state import (
     TARGET_KEY,
     YEAR_KEY,
 )
-
-STATUSES = ("proposed", "preparatory", "under_construction", "completed")
 
 
 @dataclass(frozen=True)

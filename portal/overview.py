@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from layers.export import FORMATS, SUFFIXES, export_selection
+from layers.extract import STATUSES
 from layers.store import CATEGORIES, StoreContents
-from portal.filters import STATUSES
 from portal.i18n import translate
 from portal.state import EXPORT_KEY, SELECTED_KEY, TABLE_KEY
 

@@ -21,14 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from layers.admin import load_reference
 from layers.assemble import document_info, project_frame
 from layers.benchmark import machine_summary, markdown_table, publish
 from layers.corpus import iter_documents
 from layers.extract import records_from_bytes
-from layers.gazetteer import load_gazetteer
-from layers.geocode import PRECISIONS, Geocoder
-from layers.placenames import PlaceIndex
+from layers.geocode import PRECISIONS, load_geocoder
 from layers.resolve import resolve_projects
 
 LAYERS = ("highway", "railway", "reservoir", "park", "industrial_zone")
@@ -43,11 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     timings: list[list[object]] = []
 
     t0 = time.perf_counter()
-    reference = load_reference()
-    places = PlaceIndex.from_tables(reference.units, reference.former_names)
-    counties = reference.units[reference.units["level"] == "county"]
-    gazetteer = load_gazetteer(places=places, counties=counties)
-    geocoder = Geocoder(places, reference.units, reference.seats, gazetteer)
+    geocoder = load_geocoder()
+    places = geocoder.places
     timings.append(["load reference, gazetteer, geocoder", round(time.perf_counter() - t0, 2)])
 
     t0 = time.perf_counter()

@@ -33,13 +33,10 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers import REPO_ROOT
-from layers.admin import load_reference
 from layers.assemble import DOCUMENT_COLUMNS, MENTION_COLUMNS, Tables, tables_from_documents
 from layers.benchmark import machine_summary, markdown_table, publish
 from layers.corpus import iter_documents
-from layers.gazetteer import load_gazetteer
-from layers.geocode import Geocoder
-from layers.placenames import PlaceIndex
+from layers.geocode import load_geocoder
 from layers.store import PROJECT_SCHEMA, StoreLocation, typed_projects, write_store
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -91,11 +88,7 @@ def synthetic_tables(n: int, *, seed: int = 7) -> Tables:
 
 
 def corpus_tables() -> Tables:
-    reference = load_reference()
-    places = PlaceIndex.from_tables(reference.units, reference.former_names)
-    counties = reference.units[reference.units["level"] == "county"]
-    geocoder = Geocoder(places, reference.units, reference.seats,
-                        load_gazetteer(places=places, counties=counties))  # fmt: skip
+    geocoder = load_geocoder()
     return tables_from_documents(iter_documents(), geocoder=geocoder, as_of=date.today())
 
 

@@ -30,14 +30,11 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from layers.admin import load_reference
 from layers.assemble import Tables, tables_from_documents
 from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, publish
 from layers.corpus import Document, iter_documents
-from layers.gazetteer import load_gazetteer
-from layers.geocode import Geocoder
+from layers.geocode import load_geocoder
 from layers.mentions import HEADS
-from layers.placenames import PlaceIndex
 from layers.store import StoreLocation, read_store, write_store
 
 _STEMS = "甲乙丙丁戊己庚辛壬癸"
@@ -81,11 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    reference = load_reference()
-    places = PlaceIndex.from_tables(reference.units, reference.former_names)
-    counties = reference.units[reference.units["level"] == "county"]
-    geocoder = Geocoder(places, reference.units, reference.seats,
-                        load_gazetteer(places=places, counties=counties))  # fmt: skip
+    geocoder = load_geocoder()
     originals = list(iter_documents())
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_store_") as tmp:

@@ -26,13 +26,10 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers import GEODATA_DIR, REPO_ROOT
-from layers.admin import load_reference
 from layers.assemble import tables_from_documents
 from layers.corpus import iter_documents, read_catalog
 from layers.errors import PortalError
-from layers.gazetteer import load_gazetteer
-from layers.geocode import PRECISIONS, Geocoder
-from layers.placenames import PlaceIndex
+from layers.geocode import PRECISIONS, load_geocoder
 from layers.store import (
     LAYER_NAMES,
     StoreLocation,
@@ -62,11 +59,7 @@ def inputs_fingerprint() -> str:
 
 def build(location: StoreLocation, *, as_of: date, quiet: bool = False) -> str:
     """Run the build and return its summary text."""
-    reference = load_reference()
-    places = PlaceIndex.from_tables(reference.units, reference.former_names)
-    counties = reference.units[reference.units["level"] == "county"]
-    geocoder = Geocoder(places, reference.units, reference.seats,
-                        load_gazetteer(places=places, counties=counties))  # fmt: skip
+    geocoder = load_geocoder()
     corrections = read_corrections(location)
     total = len(read_catalog())
     with tqdm(total=total, desc="documents", unit="doc", disable=quiet, file=sys.stderr) as bar:

@@ -23,13 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from layers.admin import load_reference
 from layers.corpus import CatalogEntry, read_catalog
 from layers.errors import CatalogError, DocumentReadError, GazetteerError, ReferenceDataError
 from layers.extract import records_from_text, records_to_original
-from layers.gazetteer import load_gazetteer
-from layers.geocode import LINE_CATEGORIES, Geocoder
-from layers.placenames import PlaceIndex
+from layers.geocode import LINE_CATEGORIES, Geocoder, load_geocoder
 from layers.reader import NormalisedText, normalise, read_document
 
 EXIT_UNREADABLE = 2
@@ -55,14 +52,10 @@ def _doc_year(entry: CatalogEntry | None, text: str, explicit: int | None) -> in
 def _geocoder() -> Geocoder | None:
     """Reference geography and gazetteer, for counties and abbreviation endpoints."""
     try:
-        reference = load_reference()
-        places = PlaceIndex.from_tables(reference.units, reference.former_names)
-        counties = reference.units[reference.units["level"] == "county"]
-        gazetteer = load_gazetteer(places=places, counties=counties)
+        return load_geocoder()
     except (ReferenceDataError, GazetteerError) as exc:
         logger.warning("no reference geography, counties and endpoints left as written: %s", exc)
         return None
-    return Geocoder(places, reference.units, reference.seats, gazetteer)
 
 
 def _read(path: Path) -> NormalisedText:
