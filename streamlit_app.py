@@ -1,5 +1,5 @@
 """Portal entry point (``streamlit run streamlit_app.py``); the pages live in ``portal/``."""
 
-from portal.home import render
+from portal.app import run
 
-render()
+run()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -141,20 +141,27 @@ def tables_from_documents(
     geocoder: Geocoder,
     as_of: date,
     on_document: Callable[[Document], None] | None = None,
+    reviewed: Mapping[str, list[dict]] | None = None,
 ) -> Tables:
     """Extract every document, resolve across documents, geocode every project.
 
     Documents are read one at a time; only their records are kept. ``on_document``
-    is called after each one (a progress bar at the command line).
+    is called after each one (a progress bar at the command line). ``reviewed``
+    holds, by document id, records an editor approved in the portal: those are
+    used as they are, never re-extracted, so a later extractor cannot undo a review.
     """
+    reviewed = reviewed or {}
     extracted: list[tuple[DocumentInfo, list[dict]]] = []
     rows = []
     for document in documents:
         entry = document.entry
-        records = records_from_bytes(
-            document.data, name=entry.file, doc_id=entry.doc_id, doc_year=entry.year,
-            places=geocoder.places, region=entry.adcode[:2] + "0000",
-        )  # fmt: skip
+        if entry.doc_id in reviewed:
+            records = reviewed[entry.doc_id]
+        else:
+            records = records_from_bytes(
+                document.data, name=entry.file, doc_id=entry.doc_id, doc_year=entry.year,
+                places=geocoder.places, region=entry.adcode[:2] + "0000",
+            )  # fmt: skip
         extracted.append((document_info(entry), records))
         rows.append({
             "doc_id": entry.doc_id, "title": entry.title, "jurisdiction": entry.jurisdiction,

@@ -72,3 +72,7 @@ class OfflineAssetError(PortalError):
 
 class DocumentReadError(PortalError):
     """A document cannot be read as text (empty, binary, too large, no text layer...)."""
+
+
+class AuthError(PortalError):
+    """A sign-in is refused: unknown editor, wrong password, or too many attempts."""

@@ -361,6 +361,13 @@ class Geocoder:
                 return found
         return self._area(name, counties=counties, jurisdiction=jurisdiction, region=region)
 
+    def unit_location(self, name: str, *, region: str | None = None) -> Location | None:
+        """The polygon of the county or prefecture ``name``, as a reviewer's choice of place."""
+        unit = self._unit(name, region=region)
+        if unit is None or unit.adcode not in self._polygons:
+            return None
+        return _unit_location(unit, self._polygons[unit.adcode], "chosen by the editor")
+
     def _route(self, nodes: list[Node], how: str, counties: Sequence[str]) -> Location:
         line = shapely.LineString([n.point for n in nodes])
         tied = list(dict.fromkeys([*counties, *(n.county.name for n in nodes if n.county)]))

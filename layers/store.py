@@ -16,83 +16,72 @@ disappeared is reported, never silently dropped.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
+import fcntl
 import logging
 import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-import shapely
-from shapely import wkt
 
 from layers import BUILD_DIR
-from layers.assemble import DOCUMENT_COLUMNS, MENTION_COLUMNS, PROJECT_COLUMNS, Tables
+from layers.assemble import Tables
+from layers.corrections import (
+    Correction,
+    applied_count,
+    apply_corrections,
+    corrections_frame,
+    empty_corrections,
+    validate_corrections,
+)
 from layers.errors import StoreError
-from layers.extract import STATUSES
-from layers.geocode import PRECISIONS
+from layers.schema import (
+    BUILD_SCHEMA,
+    CATEGORIES,
+    CORRECTION_SCHEMA,
+    CRS,
+    DOCUMENT_SCHEMA,
+    LAYER_NAMES,
+    MENTION_SCHEMA,
+    PROJECT_SCHEMA,
+    TABLE_SCHEMAS,
+    UPLOAD_SCHEMA,
+    plain_dtypes,
+    typed,
+    typed_projects,
+)
+
+__all__ = [  # the store's public face; schema and corrections names re-exported for callers
+    "CATEGORIES",
+    "LAYER_NAMES",
+    "PROJECT_SCHEMA",
+    "BuildResult",
+    "Correction",
+    "StoreContents",
+    "StoreLocation",
+    "add_corrections",
+    "latest_build",
+    "plain_dtypes",
+    "read_corrections",
+    "read_store",
+    "read_uploads",
+    "store_fingerprint_matches",
+    "store_lock",
+    "typed_projects",
+    "write_store",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
 STORE_ENV = "PORTAL_STORE"
 DEFAULT_STORE = BUILD_DIR / "projects.gpkg"
-LAYER_NAMES = {
-    "highway": "highways",
-    "railway": "railways",
-    "reservoir": "reservoirs",
-    "park": "parks",
-    "industrial_zone": "industrial_zones",
-    "other": "other",
-}
-CATEGORIES = tuple(LAYER_NAMES)
-CRS = "EPSG:4326"
-
-# Declared column types: what every reader gets, whichever backend wrote it.
-PROJECT_SCHEMA: dict[str, str] = {
-    "project_id": "string", "name": "string", "category": "string", "status": "string",
-    "target_year": "Int64", "counties": "string", "precision": "string",
-    "geocode_method": "string", "doc_ids": "string", "quote": "string", "length_km": "Float64",
-    "aliases": "string", "endpoints": "string", "reported": "boolean",
-    "completion_year": "Int64", "overdue": "boolean", "first_year": "Int64",
-    "latest_doc": "string", "located_counties": "string", "stages": "string",
-}  # fmt: skip
-MENTION_SCHEMA: dict[str, str] = {
-    "project_id": "string", "doc_id": "string", "status": "string", "year": "Int64",
-    "years": "string", "reported": "boolean", "quote": "string", "char_start": "Int64",
-    "char_end": "Int64",
-}  # fmt: skip
-DOCUMENT_SCHEMA: dict[str, str] = {
-    "doc_id": "string", "title": "string", "jurisdiction": "string", "adcode": "string",
-    "issued": "string", "kind": "string", "file": "string", "sha256": "string",
-    "records": "Int64",
-}  # fmt: skip
-CORRECTION_SCHEMA: dict[str, str] = {
-    "correction_id": "string", "project_id": "string", "field": "string", "value": "string",
-    "geometry_wkt": "string", "who": "string", "when": "string", "why": "string",
-}  # fmt: skip
-BUILD_SCHEMA: dict[str, str] = {
-    "built_at": "string", "fingerprint": "string", "documents": "Int64", "projects": "Int64",
-    "corrections_applied": "Int64", "corrections_orphaned": "string",
-}  # fmt: skip
-TABLE_SCHEMAS = {
-    "mentions": MENTION_SCHEMA,
-    "documents": DOCUMENT_SCHEMA,
-    "corrections": CORRECTION_SCHEMA,
-    "builds": BUILD_SCHEMA,
-}
-# Fields a correction may change; "geometry" takes WKT in EPSG:4326.
-CORRECTABLE = frozenset(PROJECT_SCHEMA) - {"project_id", "doc_ids", "stages"} | {"geometry"}
-_STATUSES = frozenset(STATUSES)
-_PRECISIONS = frozenset(PRECISIONS)
-assert set(PROJECT_SCHEMA) == set(PROJECT_COLUMNS), "store schema and assembled columns differ"
-assert tuple(MENTION_SCHEMA) == MENTION_COLUMNS and tuple(DOCUMENT_SCHEMA) == DOCUMENT_COLUMNS
 
 
 # --------------------------------------------------------------------------- locations
@@ -152,180 +141,11 @@ class StoreContents:
     documents: pd.DataFrame
     corrections: pd.DataFrame
     builds: pd.DataFrame = field(default_factory=pd.DataFrame)
+    uploads: pd.DataFrame | None = None
+    """Documents added in the portal (with their files); only read when asked for."""
 
     def layer(self, category: str) -> gpd.GeoDataFrame:
         return self.projects[self.projects["category"] == category]
-
-
-# --------------------------------------------------------------------------- typing
-
-
-def typed(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
-    """The frame with exactly the schema's columns, in order, cast to the declared types."""
-    out = frame.copy()
-    for column, dtype in schema.items():
-        if column not in out.columns:
-            out[column] = pd.NA
-        values = out[column]
-        if dtype == "string":  # "" and null are one thing: no value (backends differ on it)
-            values = values.astype(object).where(values.notna() & (values != ""), None)
-            values = values.astype("string")
-        elif dtype in {"Int64", "Float64"}:
-            values = pd.to_numeric(values, errors="coerce").astype(dtype)
-        elif dtype == "boolean":
-            values = values.map(_as_bool).astype("boolean")
-        out[column] = values
-    keep = list(schema) + (["geometry"] if isinstance(out, gpd.GeoDataFrame) else [])
-    return out[keep]
-
-
-def typed_projects(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Projects in the declared schema, EPSG:4326, sorted by id (a stable order).
-
-    Areas are always MultiPolygons, so every backend stores the same type.
-    """
-    geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
-    if geometry is not None:  # one polygon type: GeoPackage would promote some, not others
-        geometry = geometry.map(
-            lambda g: shapely.MultiPolygon([g]) if g is not None and g.geom_type == "Polygon" else g
-        )
-    out = gpd.GeoDataFrame(typed(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")),
-                                 PROJECT_SCHEMA), geometry=geometry, crs=CRS)  # fmt: skip
-    return out.sort_values("project_id", kind="stable").reset_index(drop=True)
-
-
-def plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
-    """Plain numpy dtypes for the writers (nullable pandas types are not universal)."""
-    out = frame.copy()
-    for column in out.columns:
-        if column == "geometry":
-            continue
-        dtype = str(out[column].dtype)
-        if dtype == "string":
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-        elif dtype in {"Int64", "Float64"}:
-            out[column] = out[column].astype("float64")
-        elif dtype == "boolean":  # a real boolean column when it can be, else 1.0/0.0/null
-            values = out[column]
-            out[column] = values.astype(bool) if values.notna().all() else values.astype("float64")
-    return out
-
-
-def _as_declared(value: object, dtype: str) -> object:
-    """A correction's text value as the column's declared type."""
-    if value is None or value is pd.NA or value == "":
-        return None
-    if dtype == "Int64":
-        return int(str(value))
-    if dtype == "Float64":
-        return float(str(value))
-    if dtype == "boolean":
-        return _as_bool(value)
-    return str(value)
-
-
-def _as_bool(value: object) -> bool | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return None
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "t", "yes"}
-    return bool(value)
-
-
-def empty_corrections() -> pd.DataFrame:
-    return typed(pd.DataFrame(columns=list(CORRECTION_SCHEMA)), CORRECTION_SCHEMA)
-
-
-# --------------------------------------------------------------------------- corrections
-
-
-@dataclass(frozen=True)
-class Correction:
-    """One change a person made to one project, and why."""
-
-    project_id: str
-    field: str
-    value: str | None
-    who: str
-    why: str
-    geometry_wkt: str | None = None
-    when: str = ""
-
-    def row(self) -> dict[str, object]:
-        when = self.when or datetime.now(UTC).isoformat(timespec="seconds")
-        key = json.dumps([self.project_id, self.field, self.value, self.geometry_wkt, when])
-        return {
-            "correction_id": hashlib.sha1(key.encode("utf-8")).hexdigest()[:12],
-            "project_id": self.project_id, "field": self.field, "value": self.value,
-            "geometry_wkt": self.geometry_wkt, "who": self.who, "when": when, "why": self.why,
-        }  # fmt: skip
-
-
-def validate_corrections(corrections: pd.DataFrame) -> list[str]:
-    """Every problem with a corrections table (fields, values, geometry, attribution)."""
-    problems = []
-    for row in corrections.astype(object).where(corrections.notna(), None).itertuples():
-        where = f"correction {row.correction_id} ({row.project_id} {row.field})"
-        if row.field not in CORRECTABLE:
-            problems.append(f"{where}: {row.field!r} cannot be corrected.")
-        if not (row.who or "").strip() or not (row.why or "").strip():
-            problems.append(f"{where}: says neither who made it nor why.")
-        if row.field == "geometry":
-            try:
-                wkt.loads(row.geometry_wkt or "")
-            except shapely.errors.GEOSException:
-                problems.append(f"{where}: geometry {row.geometry_wkt!r} is not WKT.")
-        elif row.field == "status" and row.value not in _STATUSES:
-            problems.append(f"{where}: status {row.value!r} is not one of {sorted(_STATUSES)}.")
-        elif row.field == "precision" and row.value not in _PRECISIONS:
-            problems.append(f"{where}: precision {row.value!r} is not a precision code.")
-        elif row.field == "category" and row.value not in LAYER_NAMES:
-            problems.append(f"{where}: category {row.value!r} is not a layer.")
-        elif PROJECT_SCHEMA.get(row.field) == "Int64" and row.value not in (None, ""):
-            if not re.fullmatch(r"\d{4}", str(row.value)):
-                problems.append(f"{where}: {row.value!r} is not a year.")
-    return problems
-
-
-def apply_corrections(
-    projects: gpd.GeoDataFrame, corrections: pd.DataFrame
-) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Projects with every correction applied in time order, and the orphaned ones.
-
-    Returns
-    -------
-    projects, orphans
-        ``orphans`` lists, in words, each correction whose project no longer exists.
-
-    Raises
-    ------
-    StoreError
-        If a correction is malformed (see :func:`validate_corrections`).
-    """
-    problems = validate_corrections(corrections)
-    if problems:
-        raise StoreError("Some corrections cannot be applied:", problems)
-    out = projects.copy()
-    index = {pid: i for i, pid in zip(out.index, out["project_id"], strict=True)}
-    orphans = []
-    for row in corrections.sort_values(["when", "correction_id"]).itertuples():
-        i = index.get(row.project_id)
-        if i is None:
-            orphans.append(
-                f"correction {row.correction_id} by {row.who} ({row.when}): project "
-                f"{row.project_id} is no longer in the build; its {row.field} = "
-                f"{row.value or row.geometry_wkt!r} was not applied."
-            )
-            continue
-        if row.field == "geometry":
-            out.loc[i, "geometry"] = wkt.loads(row.geometry_wkt)
-        else:
-            out[row.field] = out[row.field].astype(object)
-            out.loc[i, row.field] = _as_declared(row.value, PROJECT_SCHEMA[row.field])
-    return typed_projects(out), orphans
-
-
-# --------------------------------------------------------------------------- GeoPackage
 
 
 def _write_gpkg_layer(frame: pd.DataFrame, path: Path, layer: str, *, spatial: bool) -> None:
@@ -347,6 +167,7 @@ def _write_gpkg(contents: StoreContents, path: Path) -> None:
         for name, frame in _tables(contents):
             _write_gpkg_layer(frame, tmp, name, spatial=False)
         os.replace(tmp, path)
+        _sync_directory(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -365,6 +186,23 @@ def _read_gpkg(path: Path) -> StoreContents:
     return _contents(projects, tables)
 
 
+def _sync_directory(folder: Path) -> None:
+    """Make the rename durable (a power cut must not bring back the old store)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _read_gpkg_uploads(path: Path) -> pd.DataFrame:
+    if not path.exists() or "uploads" not in {n for n, _ in pyogrio.list_layers(path)}:
+        return typed(pd.DataFrame(columns=list(UPLOAD_SCHEMA)), UPLOAD_SCHEMA)
+    return typed(pyogrio.read_dataframe(path, layer="uploads", read_geometry=False),
+                 UPLOAD_SCHEMA)  # fmt: skip
+
+
 def _add_gpkg_corrections(path: Path, rows: pd.DataFrame) -> None:
     pyogrio.write_dataframe(
         plain_dtypes(rows), path, layer="corrections", driver="GPKG", append=True
@@ -375,10 +213,15 @@ def _add_gpkg_corrections(path: Path, rows: pd.DataFrame) -> None:
 
 
 def _engine(location: StoreLocation):
+    return _engine_for(location.dsn or "")
+
+
+@cache
+def _engine_for(dsn: str):
+    """One engine (and connection pool) per server, shared by every read and write."""
     from sqlalchemy import create_engine
 
-    dsn = re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg://", location.dsn or "")
-    return create_engine(dsn, future=True)
+    return create_engine(re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg://", dsn), future=True)
 
 
 def _pg_has_table(conn, name: str, schema: str) -> bool:
@@ -428,6 +271,16 @@ def _read_postgis(location: StoreLocation) -> StoreContents:
     return _contents(projects, tables)
 
 
+def _read_postgis_uploads(location: StoreLocation) -> pd.DataFrame:
+    from sqlalchemy import text
+
+    with _engine(location).connect() as conn:
+        if not _pg_has_table(conn, "uploads", location.schema):
+            return typed(pd.DataFrame(columns=list(UPLOAD_SCHEMA)), UPLOAD_SCHEMA)
+        frame = pd.read_sql(text(f'SELECT * FROM "{location.schema}"."uploads"'), conn)
+    return typed(frame, UPLOAD_SCHEMA)
+
+
 def _add_postgis_corrections(location: StoreLocation, rows: pd.DataFrame) -> None:
     with _engine(location).begin() as conn:
         plain_dtypes(rows).to_sql(
@@ -443,6 +296,8 @@ def _tables(contents: StoreContents) -> Iterator[tuple[str, pd.DataFrame]]:
     yield "documents", typed(contents.documents, DOCUMENT_SCHEMA)
     yield "corrections", typed(contents.corrections, CORRECTION_SCHEMA)
     yield "builds", typed(contents.builds, BUILD_SCHEMA)
+    if contents.uploads is not None:
+        yield "uploads", typed(contents.uploads, UPLOAD_SCHEMA)
 
 
 def _contents(projects: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> StoreContents:
@@ -480,6 +335,57 @@ def read_corrections(location: StoreLocation) -> pd.DataFrame:
     return read_store(location).corrections
 
 
+def read_uploads(location: StoreLocation) -> pd.DataFrame:
+    """The documents published from the portal, with their files; none without a store."""
+    if location.kind == "postgis":
+        with _reported(location):
+            return _read_postgis_uploads(location)
+    return _read_gpkg_uploads(location.path)
+
+
+@contextlib.contextmanager
+def _reported(location: StoreLocation) -> Iterator[None]:
+    """A server that cannot be reached becomes one clear StoreError, not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except OperationalError as exc:
+        raise StoreError(f"Cannot reach the store at {location}:", [str(exc.orig)]) from exc
+
+
+@contextlib.contextmanager
+def store_lock(location: StoreLocation) -> Iterator[None]:
+    """Hold the store for one read-modify-write (a publish, a rebuild).
+
+    Two editors publishing at once must both land: the second waits until the
+    first has replaced the store, then reads the store with the first's document
+    in it. A GeoPackage is locked with a lock file beside it (``flock``), a
+    PostGIS store with an advisory lock named after its schema.
+    """
+    if location.kind == "gpkg":
+        location.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = location.path.with_name(location.path.name + ".lock")
+        with open(lock_path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    from sqlalchemy import text
+
+    key = f"plan-portal-store:{location.schema}"
+    with _reported(location), _engine(location).connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": key})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": key})
+            conn.commit()
+
+
 def add_corrections(location: StoreLocation, corrections: Sequence[Correction]) -> pd.DataFrame:
     """Record corrections in the store (they apply from the next build on).
 
@@ -488,7 +394,7 @@ def add_corrections(location: StoreLocation, corrections: Sequence[Correction]) 
     StoreError
         If a correction is malformed; nothing is written then.
     """
-    rows = typed(pd.DataFrame([c.row() for c in corrections]), CORRECTION_SCHEMA)
+    rows = corrections_frame(list(corrections))
     problems = validate_corrections(rows)
     if problems:
         raise StoreError("Some corrections cannot be recorded:", problems)
@@ -513,21 +419,29 @@ def write_store(
     tables: Tables,
     *,
     corrections: pd.DataFrame | None = None,
+    uploads: pd.DataFrame | None = None,
     fingerprint: str = "",
 ) -> BuildResult:
     """Apply ``corrections`` to a fresh build and replace the store with the result.
 
     The corrections table is written back whole, orphans included, so nothing a
     person did is lost; the orphans are listed in the result and in ``builds``.
+    ``uploads`` (documents published in the portal) default to the ones the store
+    already holds, so a rebuild never drops an editor's work.
     """
     corrections = (
         empty_corrections() if corrections is None else typed(corrections, CORRECTION_SCHEMA)
     )
-    projects, orphans = apply_corrections(typed_projects(tables.projects), corrections)
+    uploads = read_uploads(location) if uploads is None else typed(uploads, UPLOAD_SCHEMA)
+    doc_ids = frozenset(tables.documents["doc_id"].astype(str))
+    projects, orphans = apply_corrections(
+        typed_projects(tables.projects), corrections, doc_ids=doc_ids
+    )
+    applied = applied_count(corrections, orphans, doc_ids)
     builds = pd.DataFrame([{
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="microseconds"),
         "fingerprint": fingerprint, "documents": len(tables.documents),
-        "projects": len(projects), "corrections_applied": len(corrections) - len(orphans),
+        "projects": len(projects), "corrections_applied": applied,
         "corrections_orphaned": "\n".join(orphans),
     }])  # fmt: skip
     mentions = typed(tables.mentions, MENTION_SCHEMA).sort_values(
@@ -535,14 +449,31 @@ def write_store(
     )
     documents = typed(tables.documents, DOCUMENT_SCHEMA).sort_values("doc_id")
     contents = StoreContents(projects, mentions.reset_index(drop=True),
-                             documents.reset_index(drop=True), corrections, builds)  # fmt: skip
+                             documents.reset_index(drop=True), corrections, builds,
+                             uploads)  # fmt: skip
     if location.kind == "postgis":
         _write_postgis(contents, location)
     else:
         _write_gpkg(contents, location.path)
     logger.info("store %s: %d projects, %d corrections applied, %d orphaned",
-                location, len(projects), len(corrections) - len(orphans), len(orphans))  # fmt: skip
-    return BuildResult(contents, len(corrections) - len(orphans), orphans)
+                location, len(projects), applied, len(orphans))  # fmt: skip
+    return BuildResult(contents, applied, orphans)
+
+
+def latest_build(location: StoreLocation) -> str | None:
+    """When the store was last built (a cheap version stamp for caches); None without one."""
+    if location.kind == "gpkg":
+        if not location.path or not location.path.exists():
+            return None
+        frame = pyogrio.read_dataframe(location.path, layer="builds", read_geometry=False)
+        return str(frame["built_at"].iloc[-1]) if len(frame) else None
+    from sqlalchemy import text
+
+    with _reported(location), _engine(location).connect() as conn:
+        if not _pg_has_table(conn, "builds", location.schema):
+            return None
+        value = conn.execute(text(f'SELECT max(built_at) FROM "{location.schema}"."builds"'))
+        return value.scalar()
 
 
 def store_fingerprint_matches(location: StoreLocation, fingerprint: str) -> bool:

@@ -4,7 +4,9 @@ folium points every map at jsDelivr/cdnjs by default; on an intranet with no
 internet the map is then blank. We copy Leaflet's files out of the installed
 ``XStatic-Leaflet`` package into ``static/`` next to ``streamlit_app.py``, which
 Streamlit serves at ``/app/static/`` (``server.enableStaticServing``), and point
-each map's ``default_js``/``default_css`` there. :func:`localise_map_assets`
+each map's ``default_js``/``default_css`` there. Leaflet.draw (for editors placing a
+project) is vendored in ``portal/vendor/leaflet-draw`` (npm ``leaflet-draw``
+1.0.4, MIT; see its README) and copied the same way. :func:`localise_map_assets`
 refuses to hand a map to the browser while any element still names an outside
 URL, so a later plugin cannot quietly reintroduce a CDN.
 """
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import folium
+import folium.plugins
 import xstatic.pkg.leaflet as xleaflet
 
 from layers import REPO_ROOT
@@ -32,6 +35,9 @@ LEAFLET_JS_URL = f"{STATIC_URL}/leaflet/leaflet.js"
 LEAFLET_CSS_URL = f"{STATIC_URL}/leaflet/leaflet.css"
 LEAFLET_VERSION = xleaflet.VERSION
 _LEAFLET_FILES = ("leaflet.js", "leaflet.css")
+DRAW_SOURCE = Path(__file__).parent / "vendor" / "leaflet-draw"
+DRAW_JS_URL = f"{STATIC_URL}/leaflet-draw/leaflet.draw.js"
+DRAW_CSS_URL = f"{STATIC_URL}/leaflet-draw/leaflet.draw.css"
 
 
 def ensure_static_assets(static_dir: Path = STATIC_DIR) -> Path:
@@ -54,7 +60,21 @@ def ensure_static_assets(static_dir: Path = STATIC_DIR) -> Path:
             shutil.copyfile(source / name, target / name)
         shutil.copytree(source / "images", target / "images", dirs_exist_ok=True)
         logger.info("assets: Leaflet %s copied to %s", LEAFLET_VERSION, target)
+    draw = static_dir / "leaflet-draw"
+    if not (draw / "leaflet.draw.js").is_file() or not filecmp.cmp(
+        DRAW_SOURCE / "leaflet.draw.js", draw / "leaflet.draw.js", shallow=False
+    ):
+        shutil.copytree(DRAW_SOURCE, draw, dirs_exist_ok=True)
+        logger.info("assets: Leaflet.draw copied to %s", draw)
     return target
+
+
+def local_draw_plugin(**options: object) -> folium.plugins.Draw:
+    """folium's Draw plugin pointed at the vendored Leaflet.draw (portal/vendor/leaflet-draw)."""
+    draw = folium.plugins.Draw(**options)
+    draw.default_js = [("leaflet_draw_js", DRAW_JS_URL)]
+    draw.default_css = [("leaflet_draw_css", DRAW_CSS_URL)]
+    return draw
 
 
 def _elements(root: folium.Element) -> Iterator[folium.Element]:

@@ -9,10 +9,11 @@ import streamlit as st
 
 from layers.admin import boundary_source_label, corpus_area, corpus_prefectures, load_reference
 from layers.corpus import read_catalog
-from layers.store import StoreContents, StoreLocation, read_store
+from layers.geocode import Geocoder
+from layers.geocode import load_geocoder as _load_geocoder
+from layers.intake import jurisdiction_options
+from layers.store import StoreContents, StoreLocation, latest_build, read_store
 from portal.filters import FilterOptions
-
-_POSTGIS_TTL_S = 60
 
 
 @st.cache_data(show_spinner=False)
@@ -43,13 +44,28 @@ def store_location() -> StoreLocation:
 def _version(location: StoreLocation) -> str:
     """Changes whenever the store does, so a rebuild reaches viewers at once.
 
-    A GeoPackage is replaced by a rename, so its modification time is enough; a
-    shared PostGIS store is re-read at most once a minute.
+    A GeoPackage is replaced by a rename, so its modification time (and inode) is
+    enough; a shared PostGIS store is asked for the time of its newest build (one
+    small query), so an editor's publish reaches every viewer on their next click.
     """
     if location.kind == "gpkg":
-        return str(location.path.stat().st_mtime_ns) if location.path.exists() else "missing"
-    now = dt.datetime.now(dt.UTC).timestamp()
-    return str(int(now // _POSTGIS_TTL_S))
+        if not location.path.exists():
+            return "missing"
+        stat = location.path.stat()
+        return f"{stat.st_mtime_ns}-{stat.st_ino}"
+    return latest_build(location) or "missing"
+
+
+@st.cache_resource(show_spinner=False)
+def load_geocoder() -> Geocoder:
+    """The geocoder (reference geography and gazetteer), built once per process."""
+    return _load_geocoder()
+
+
+@st.cache_data(show_spinner=False)
+def jurisdictions() -> dict[str, str]:
+    """Counties and prefectures an uploaded document may belong to, label -> adcode."""
+    return jurisdiction_options(load_geocoder().places)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -127,6 +127,76 @@ LABELS: dict[str, dict[str, str]] = {
     "unlocated": {"zh": "未定位", "en": "unlocated"},
     "prefecture": {"zh": "地市", "en": "Prefecture"},
     "adcode": {"zh": "行政区划代码", "en": "Adcode"},
+    # ---- editors: sign-in, upload, review, publish
+    "page_map": {"zh": "项目地图", "en": "Project map"},
+    "page_signin": {"zh": "编辑登录", "en": "Editor sign-in"},
+    "page_edit": {"zh": "添加文件", "en": "Add a document"},
+    "signin_help": {
+        "zh": "浏览地图无需登录。只有编辑可以上传和发布文件。",
+        "en": "Viewing needs no sign-in. Only editors upload and publish documents.",
+    },
+    "editor_name": {"zh": "编辑用户名", "en": "Editor name"},
+    "password": {"zh": "密码", "en": "Password"},
+    "signin": {"zh": "登录", "en": "Sign in"},
+    "signout": {"zh": "退出登录（{name}）", "en": "Sign out ({name})"},
+    "signed_in_as": {"zh": "已登录编辑：{name}", "en": "Signed in as editor {name}"},
+    "editors_only": {"zh": "此页面仅限编辑。", "en": "This page is for editors only."},
+    "upload": {
+        "zh": "上传规划文件（.txt 任意编码、.docx、.pdf；不超过 {limit} MB）",
+        "en": "Upload a plan document (.txt in any encoding, .docx, .pdf; at most {limit} MB)",
+    },
+    "catalog": {
+        "zh": "文件目录信息（已根据正文预填，请核对）",
+        "en": "Catalog entry (prefilled from the text; check it)",
+    },
+    "doc_title": {"zh": "标题", "en": "Title"},
+    "jurisdiction": {"zh": "发文行政区", "en": "Jurisdiction"},
+    "issue_date": {"zh": "发布日期（YYYY-MM-DD）", "en": "Issue date (YYYY-MM-DD)"},
+    "kind": {"zh": "文件类型", "en": "Kind"},
+    "extract": {"zh": "提取项目", "en": "Extract projects"},
+    "review": {"zh": "核对提取结果（{n} 条）", "en": "Review the extracted records ({n})"},
+    "review_help": {
+        "zh": "取消勾选“纳入”以排除一条；可直接修改名称、图层、状态、目标年份和区县（用 | 分隔）。",
+        "en": "Untick Include to leave a record out; edit name, layer, stage, target year "
+        "and counties (separated by |) in place.",
+    },
+    "include": {"zh": "纳入", "en": "Include"},
+    "context": {"zh": "原文（含上下文）", "en": "Quote in context"},
+    "location": {"zh": "自动定位", "en": "Automatic location"},
+    "place": {"zh": "定位一条记录", "en": "Place a record"},
+    "place_record": {"zh": "记录", "en": "Record"},
+    "place_choice": {"zh": "位置", "en": "Location"},
+    "place_auto": {"zh": "自动：{how}（{precision}）", "en": "Automatic: {how} ({precision})"},
+    "place_unit": {"zh": "整个{name}（{precision}）", "en": "All of {name} ({precision})"},
+    "place_draw": {"zh": "在地图上画点或线", "en": "Draw a point or line on the map"},
+    "draw_help": {
+        "zh": "用地图左上角的工具画一个点或一条线；以最后画的为准。",
+        "en": "Use the tools at the map's top left to draw a point or a line; the last one counts.",
+    },
+    "draw_precision": {"zh": "所画位置的精度", "en": "Precision of the drawing"},
+    "keep_place": {"zh": "采用这个位置", "en": "Use this location"},
+    "placed": {"zh": "已定位：{records}", "en": "Placed: {records}"},
+    "nothing_drawn": {"zh": "地图上还没有画任何东西。", "en": "Nothing is drawn on the map yet."},
+    "reason": {
+        "zh": "发布说明（修改理由，记入日志）",
+        "en": "Reason (kept in the log with your changes)",
+    },
+    "publish": {"zh": "发布", "en": "Publish"},
+    "published": {
+        "zh": "已发布 {doc_id}：{n} 条记录。浏览者刷新后即可在地图上看到。",
+        "en": "Published {doc_id}: {n} records. Viewers see them on the map at once.",
+    },
+    "published_docs": {"zh": "已在门户发布的文件", "en": "Documents published in the portal"},
+    "none_published": {
+        "zh": "还没有在门户发布的文件。",
+        "en": "No document has been published here yet.",
+    },
+    "undo": {"zh": "撤销发布", "en": "Undo publish"},
+    "undone": {
+        "zh": "已撤销 {doc_id}；修改日志仍保留。",
+        "en": "Withdrew {doc_id}; its corrections stay in the log.",
+    },
+    "refused": {"zh": "未写入任何内容：", "en": "Nothing was written:"},
 }
 
 

@@ -38,3 +38,23 @@ EXPORT_KEY = "export_request"
 
 DISPLAY_LOADED_KEY = "display_from_query_loaded"
 """bool: the URL's basemap and presentation settings were copied into the widgets."""
+
+# Editors (portal.signin, portal.editor, portal.review). None of these is a widget key,
+# so no browser message can set them: only a successful sign-in sets EDITOR_KEY.
+EDITOR_KEY = "signed_in_editor"
+"""str | None: the signed-in editor's name; None for a viewer."""
+
+UPLOAD_KEY = "editor_upload"
+"""Widget key of the file uploader."""
+
+DRAFT_KEY = "editor_draft"
+"""dict: the upload being reviewed (file, catalog guess, records, placements)."""
+
+REVIEW_KEY = "editor_review_table"
+"""Widget key of the review table (st.data_editor)."""
+
+DRAW_KEY = "editor_draw_map"
+"""Widget key of the map editors draw a location on."""
+
+NOTICE_KEY = "editor_notice"
+"""str: a success message shown once after publishing or undoing."""

@@ -14,7 +14,6 @@ sources, gazetteer, reference tables and code (the README run command uses it).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import sys
 from collections import Counter
@@ -25,56 +24,31 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from layers import GEODATA_DIR, REPO_ROOT
-from layers.assemble import tables_from_documents
-from layers.corpus import iter_documents, read_catalog
+from layers.corpus import read_catalog
 from layers.errors import PortalError
 from layers.geocode import PRECISIONS, load_geocoder
-from layers.store import (
-    LAYER_NAMES,
-    StoreLocation,
-    read_corrections,
-    store_fingerprint_matches,
-    write_store,
-)
+from layers.publish import inputs_fingerprint, rebuild_store
+from layers.store import LAYER_NAMES, StoreLocation, read_uploads, store_fingerprint_matches
 
 EXIT_FAILED = 1
-
-
-def inputs_fingerprint() -> str:
-    """A hash of everything a build reads: documents, curated tables and the code."""
-    digest = hashlib.sha256()
-    files = [
-        *sorted((GEODATA_DIR / "sources").rglob("*")),
-        *sorted((GEODATA_DIR / "gazetteer").rglob("*")),
-        *sorted((GEODATA_DIR / "reference").rglob("*")),
-        *sorted((REPO_ROOT / "layers").glob("*.py")),
-    ]
-    for path in files:
-        if path.is_file():
-            digest.update(str(path.relative_to(REPO_ROOT)).encode("utf-8"))
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def build(location: StoreLocation, *, as_of: date, quiet: bool = False) -> str:
     """Run the build and return its summary text."""
     geocoder = load_geocoder()
-    corrections = read_corrections(location)
-    total = len(read_catalog())
+    total = len(read_catalog()) + len(read_uploads(location))
     with tqdm(total=total, desc="documents", unit="doc", disable=quiet, file=sys.stderr) as bar:
-        tables = tables_from_documents(
-            iter_documents(), geocoder=geocoder, as_of=as_of, on_document=lambda _: bar.update()
+        result = rebuild_store(
+            location, geocoder=geocoder, as_of=as_of, on_document=lambda _: bar.update()
         )
-    result = write_store(
-        location, tables, corrections=corrections, fingerprint=inputs_fingerprint()
-    )
+    tables = result.contents
     projects = result.contents.projects
     per_layer = Counter(projects["category"])
     precision = Counter(projects["precision"])
     lines = [
         f"store: {location}",
-        f"documents: {len(tables.documents)}, records: {int(tables.documents['records'].sum())}, "
+        f"documents: {len(tables.documents)} ({len(result.contents.uploads)} published in the "
+        f"portal), records: {int(tables.documents['records'].sum())}, "
         f"projects: {len(projects)}, mentions: {len(result.contents.mentions)}",
         "projects per layer: " + ", ".join(f"{LAYER_NAMES[c]} {per_layer.get(c, 0)}"
                                            for c in LAYER_NAMES),

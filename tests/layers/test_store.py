@@ -49,9 +49,8 @@ def test_a_geopackage_holds_one_layer_per_category_in_wgs84(tmp_path, corpus_tab
     location = StoreLocation.parse(tmp_path / "p.gpkg")
     write_store(location, corpus_tables)
     layers = dict(pyogrio.list_layers(location.path))
-    assert set(LAYER_NAMES.values()) | {"mentions", "documents", "corrections", "builds"} == set(
-        layers
-    )
+    tables = {"mentions", "documents", "corrections", "builds", "uploads"}
+    assert set(LAYER_NAMES.values()) | tables == set(layers)
     for layer in LAYER_NAMES.values():
         info = pyogrio.read_info(location.path, layer=layer)
         assert info["crs"] == "EPSG:4326"

@@ -1,0 +1,31 @@
+"""The portal's pages: the map for everyone, sign-in, and the editing page for editors only.
+
+The editing page is added to the navigation only for a signed-in editor, so its
+address (``/edit``) leads a viewer back to the map, and the page itself refuses
+to draw without a signed-in editor.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from portal import editor, home
+from portal.i18n import translate
+from portal.signin import render_signin, render_signout, signed_in_editor
+from portal.state import LANG_KEY
+
+
+def run() -> None:
+    """Pick the page for this run and draw it."""
+    if LANG_KEY in st.session_state:  # keep the language across pages (a widget's state
+        st.session_state[LANG_KEY] = st.session_state[LANG_KEY]  # is dropped off its page)
+    lang = "en" if st.session_state.get(LANG_KEY) else "zh"
+    pages = [st.Page(home.render, title=translate("page_map", lang), default=True)]
+    if signed_in_editor() is None:
+        pages.append(st.Page(render_signin, title=translate("page_signin", lang),
+                             url_path="signin"))  # fmt: skip
+    else:
+        pages.append(st.Page(editor.render, title=translate("page_edit", lang), url_path="edit"))
+    page = st.navigation(pages)
+    render_signout(lang=lang)
+    page.run()

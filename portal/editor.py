@@ -1,0 +1,210 @@
+"""The editing page: upload a plan document, fill in its catalog row, review, place, publish, undo.
+
+Nothing is written to the store before "Publish", and publishing is one locked
+rebuild (:func:`layers.publish.publish`), so a refused upload, a closed tab or
+two editors at once never leave the store half-changed. Every refusal is shown in
+Chinese and English. The page draws nothing without a signed-in editor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+
+import streamlit as st
+
+from layers.corpus import DOCUMENT_KINDS
+from layers.errors import PortalError
+from layers.intake import (
+    UPLOAD_LIMIT_MB,
+    UPLOAD_SUFFIXES,
+    IntakeError,
+    catalog_entry,
+    check_not_duplicate,
+    draft_records,
+    guess_catalog,
+    read_upload,
+    review_records,
+)
+from layers.publish import (
+    Publication,
+    known_documents,
+    publish,
+    published_documents,
+    upload_doc_id,
+    withdraw,
+)
+from layers.store import CATEGORIES
+from portal import data
+from portal.assets import ensure_static_assets
+from portal.i18n import translate
+from portal.review import auto_location, render_placement, render_review_table, review_frame
+from portal.signin import signed_in_editor
+from portal.state import DRAFT_KEY, LANG_KEY, NOTICE_KEY, UPLOAD_KEY
+
+_MARKDOWN_RE = re.compile(r"([\\`*_{}\[\]()#+!|<>~$])")
+UPLOADER_ROUND_KEY = "editor_uploader_round"
+"""int: bumped after a publish so the uploader starts empty (not a widget key)."""
+
+
+def _plain(text: str) -> str:
+    """Text from a document or a user, made inert for Streamlit's markdown."""
+    return _MARKDOWN_RE.sub(r"\\\1", text)
+
+
+def show_refusal(exc: IntakeError, *, lang: str) -> None:
+    """Every problem, in Chinese and in English, and that nothing was written."""
+    lines = [f"**{translate('refused', 'zh')} / {translate('refused', 'en')}**"]
+    for problem in exc.problems:
+        lines.append(f"- {_plain(problem.text('zh'))}  \n  {_plain(problem.text('en'))}")
+    st.error("\n".join(lines))
+
+
+def _draft(name: str, payload: bytes, *, lang: str) -> dict | None:
+    """The session's draft for this file: checked once per file, kept across reruns."""
+    sha = hashlib.sha256(payload).hexdigest()
+    draft = st.session_state.get(DRAFT_KEY)
+    if draft is not None and draft["sha256"] == sha and draft["name"] == name:
+        return draft
+    st.session_state.pop(DRAFT_KEY, None)
+    try:
+        upload = read_upload(payload, name=name)
+        check_not_duplicate(upload.sha256, known_documents(data.store_location()))
+    except IntakeError as exc:
+        show_refusal(exc, lang=lang)
+        return None
+    geocoder = data.load_geocoder()
+    guess = guess_catalog(upload.text, places=geocoder.places, options=data.jurisdictions())
+    draft = {"sha256": sha, "name": name, "upload": upload, "guess": guess, "entry": None,
+             "records": None, "placements": {}}  # fmt: skip
+    st.session_state[DRAFT_KEY] = draft
+    return draft
+
+
+def _render_catalog(draft: dict, *, lang: str) -> None:
+    """The catalog row, prefilled from the text; "Extract" validates it and extracts."""
+    guess, key = draft["guess"], draft["sha256"][:12]
+    options = data.jurisdictions()
+    labels = list(options)
+    st.subheader(translate("catalog", lang))
+    with st.form(f"catalog_{key}"):
+        title = st.text_input(translate("doc_title", lang), value=guess.title)
+        jurisdiction = st.selectbox(
+            translate("jurisdiction", lang), labels, accept_new_options=True,
+            index=labels.index(guess.jurisdiction) if guess.jurisdiction in options else None,
+        )  # fmt: skip
+        issued = st.text_input(translate("issue_date", lang), value=guess.issued)
+        kinds = sorted(DOCUMENT_KINDS)
+        kind = st.selectbox(translate("kind", lang), kinds, index=kinds.index(guess.kind))
+        submitted = st.form_submit_button(translate("extract", lang))
+    if not submitted:
+        return
+    upload = draft["upload"]
+    try:
+        entry = catalog_entry(
+            doc_id=upload_doc_id(upload.sha256), file=upload.stored_name, title=title,
+            jurisdiction=jurisdiction or "", issued=issued, kind=kind, options=options,
+            today=dt.date.today(),
+        )  # fmt: skip
+        records = draft_records(upload, entry, places=data.load_geocoder().places)
+    except IntakeError as exc:
+        draft["entry"], draft["records"] = None, None
+        show_refusal(exc, lang=lang)
+        return
+    draft["entry"], draft["records"], draft["placements"] = entry, records, {}
+
+
+def _render_review_and_publish(draft: dict, *, editor: str, lang: str) -> None:
+    entry, records, upload = draft["entry"], draft["records"], draft["upload"]
+    geocoder = data.load_geocoder()
+    if "locations" not in draft or draft.get("locations_for") is not records:
+        draft["locations"] = [auto_location(r, geocoder=geocoder, adcode=entry.adcode)
+                              for r in records]  # fmt: skip
+        draft["locations_for"] = records
+    st.subheader(translate("review", lang, n=len(records)))
+    frame = review_frame(records, text=upload.text, locations=draft["locations"], lang=lang)
+    edits = render_review_table(frame, key=draft["sha256"][:12], lang=lang)
+    render_placement(
+        records, edits, draft["placements"], locations=draft["locations"], geocoder=geocoder,
+        jurisdiction=entry.jurisdiction, adcode=entry.adcode,
+        counties=data.load_corpus_counties(), editor=editor, lang=lang,
+    )  # fmt: skip
+    reason = st.text_input(translate("reason", lang), key=f"reason_{draft['sha256'][:12]}")
+    if not st.button(translate("publish", lang), type="primary"):
+        return
+    try:
+        kept, log, indices = review_records(records, edits, doc_id=entry.doc_id, editor=editor,
+                                            reason=reason, categories=CATEGORIES)  # fmt: skip
+        placements = [p for i, p in sorted(draft["placements"].items()) if i in indices]
+        publication = Publication(upload, entry, kept, indices, log, placements, editor,
+                                  reason.strip())  # fmt: skip
+        publish(data.store_location(), publication, geocoder=geocoder, as_of=dt.date.today())
+    except IntakeError as exc:
+        show_refusal(exc, lang=lang)
+        return
+    except PortalError as exc:
+        st.error(_plain(str(exc)))
+        return
+    st.cache_data.clear()  # this process's viewers; others see the new store version
+    st.session_state.pop(DRAFT_KEY, None)
+    st.session_state[UPLOADER_ROUND_KEY] = st.session_state.get(UPLOADER_ROUND_KEY, 0) + 1
+    st.session_state[NOTICE_KEY] = translate("published", lang, doc_id=entry.doc_id, n=len(kept))
+    st.rerun()
+
+
+def _render_published(*, editor: str, lang: str) -> None:
+    """What was published here, and undo."""
+    st.subheader(translate("published_docs", lang))
+    location = data.store_location()
+    try:
+        published = published_documents(location)
+    except PortalError as exc:
+        st.error(_plain(str(exc)))
+        return
+    if not len(published):
+        st.caption(translate("none_published", lang))
+        return
+    shown = ["doc_id", "title", "jurisdiction", "issued", "kind", "editor", "published_at",
+             "original_name", "reason"]  # fmt: skip
+    st.dataframe(published[shown], hide_index=True, use_container_width=True)
+    doc_id = st.selectbox(translate("undo", lang), list(published["doc_id"]), index=None,
+                          key="undo_doc")  # fmt: skip
+    if doc_id and st.button(translate("undo", lang) + f": {doc_id}"):
+        try:
+            withdraw(location, doc_id, geocoder=data.load_geocoder(), as_of=dt.date.today(),
+                     editor=editor)  # fmt: skip
+        except IntakeError as exc:
+            show_refusal(exc, lang=lang)
+            return
+        st.cache_data.clear()
+        st.session_state[NOTICE_KEY] = translate("undone", lang, doc_id=doc_id)
+        st.rerun()
+
+
+def render() -> None:
+    """The editing page (editors only)."""
+    lang = "en" if st.session_state.get(LANG_KEY) else "zh"
+    editor = signed_in_editor()
+    if editor is None:  # the navigation hides the page; this guards it regardless
+        st.error(translate("editors_only", lang))
+        st.stop()
+    st.set_page_config(page_title=translate("page_edit", lang), layout="wide")
+    ensure_static_assets()
+    st.title(translate("page_edit", lang))
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.success(notice)
+    round_ = st.session_state.get(UPLOADER_ROUND_KEY, 0)
+    file = st.file_uploader(translate("upload", lang, limit=UPLOAD_LIMIT_MB),
+                            type=[s.lstrip(".") for s in UPLOAD_SUFFIXES],
+                            key=f"{UPLOAD_KEY}_{round_}")  # fmt: skip
+    if file is not None:
+        draft = _draft(file.name, file.getvalue(), lang=lang)
+        if draft is not None:
+            _render_catalog(draft, lang=lang)
+            if draft["records"]:
+                _render_review_and_publish(draft, editor=editor, lang=lang)
+    else:
+        st.session_state.pop(DRAFT_KEY, None)
+    _render_published(editor=editor, lang=lang)

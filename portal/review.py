@@ -1,0 +1,202 @@
+"""Reviewing an upload: the records in an editable table, and placing one on the map.
+
+The table is ``st.data_editor`` over plain columns (codes shown translated);
+reading it back gives one edit row per record for :func:`layers.intake.review_records`.
+A record is placed by choosing among the geocoder's candidates (its automatic
+location, or the whole of a county or prefecture it names) or by drawing a point
+or a line on a map with Leaflet.draw served locally. The precision follows how the
+place was chosen: a unit polygon is ``county``/``city``; a drawing is what the
+editor vouches for (``near`` by default for a point, ``route`` for a line, ``exact``
+only when the editor says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
+from shapely.geometry import shape
+from streamlit_folium import st_folium
+
+from layers.extract import STATUSES
+from layers.geocode import Geocoder, Location
+from layers.intake import quote_context
+from layers.publish import Placement
+from layers.store import CATEGORIES
+from portal.assets import local_draw_plugin, localise_map_assets
+from portal.i18n import translate
+from portal.mapview import build_county_map
+from portal.state import DRAW_KEY, REVIEW_KEY
+
+DRAW_PRECISIONS = ("near", "exact", "route")
+_DRAW_OPTIONS = {"polyline": True, "marker": True, "polygon": False, "rectangle": False,
+                 "circle": False, "circlemarker": False}  # fmt: skip
+
+
+def auto_location(record: Mapping[str, object], *, geocoder: Geocoder, adcode: str) -> Location:
+    """Where the geocoder would put the record on its own."""
+    return geocoder.locate(
+        name=str(record["name"]), category=str(record["category"]),
+        aliases=list(record.get("aliases") or []), counties=list(record.get("counties") or []),
+        endpoints=list(record.get("endpoints") or []), jurisdiction=adcode,
+    )  # fmt: skip
+
+
+def review_frame(
+    records: Sequence[Mapping[str, object]], *, text: str, locations: Sequence[Location], lang: str
+) -> pd.DataFrame:
+    """One editable row per record, plus its quote in context and automatic location."""
+    return pd.DataFrame({
+        "include": [True] * len(records),
+        "name": [str(r["name"]) for r in records],
+        "category": [str(r["category"]) for r in records],
+        "status": [str(r["status"]) for r in records],
+        "target_year": pd.array([r.get("target_year") for r in records], dtype="Int64"),
+        "counties": ["|".join(r.get("counties") or []) for r in records],
+        "context": [quote_context(text, r) for r in records],
+        "location": [f"{translate(loc.precision, lang)}: {loc.method}" for loc in locations],
+    })  # fmt: skip
+
+
+def edits_from_frame(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """The edited table as one plain edit row per record (for ``review_records``)."""
+    edits = []
+    for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        year = row["target_year"]
+        counties = [c.strip() for c in str(row["counties"] or "").replace("、", "|").split("|")]
+        edits.append({
+            "include": bool(row["include"]), "name": str(row["name"] or ""),
+            "category": row["category"], "status": row["status"],
+            "target_year": None if year is None else int(year),
+            "counties": [c for c in counties if c],
+        })  # fmt: skip
+    return edits
+
+
+def render_review_table(frame: pd.DataFrame, *, key: str, lang: str) -> list[dict[str, object]]:
+    """The editable table; returns the edit rows."""
+    st.caption(translate("review_help", lang))
+    column = st.column_config
+    edited = st.data_editor(
+        frame,
+        key=f"{REVIEW_KEY}_{key}",
+        hide_index=True,
+        num_rows="fixed",
+        use_container_width=True,
+        disabled=["context", "location"],
+        column_config={
+            "include": column.CheckboxColumn(translate("include", lang), width="small"),
+            "name": column.TextColumn(translate("name", lang), required=True, width="medium"),
+            "category": column.SelectboxColumn(
+                translate("category", lang),
+                options=CATEGORIES,
+                format_func=lambda c: translate(c, lang),
+                required=True,
+            ),
+            "status": column.SelectboxColumn(
+                translate("status", lang),
+                options=STATUSES,
+                format_func=lambda s: translate(s, lang),
+                required=True,
+            ),
+            "target_year": column.NumberColumn(
+                translate("target_year", lang), min_value=1949, max_value=2100, step=1, format="%d"
+            ),
+            "counties": column.TextColumn(translate("counties", lang)),
+            "context": column.TextColumn(translate("context", lang), width="large"),
+            "location": column.TextColumn(translate("location", lang), width="medium"),
+        },
+    )
+    return edits_from_frame(edited)
+
+
+def unit_candidates(
+    record: Mapping[str, object], *, geocoder: Geocoder, jurisdiction: str, adcode: str
+) -> dict[str, Location]:
+    """The whole of each county the record names, and of the document's jurisdiction."""
+    out = {}
+    for name in [*(record.get("counties") or []), jurisdiction]:
+        location = geocoder.unit_location(str(name), region=adcode)
+        if location is not None and str(name) not in out:
+            out[str(name)] = location
+    return out
+
+
+def drawn_geometry(result: Mapping[str, object] | None) -> shapely.Geometry | None:
+    """The last point or line the editor drew (GeoJSON from Leaflet.draw), in EPSG:4326."""
+    drawings = (result or {}).get("all_drawings") or []
+    for feature in reversed(drawings):
+        geometry = (feature or {}).get("geometry")
+        if geometry and geometry.get("type") in {"Point", "LineString"}:
+            return shape(geometry)
+    return None
+
+
+def render_draw_map(counties: gpd.GeoDataFrame, *, lang: str) -> shapely.Geometry | None:
+    """A county map with Leaflet.draw (point and line tools); returns the last drawing."""
+    fmap = build_county_map(counties, lang=lang)
+    local_draw_plugin(draw_options=_DRAW_OPTIONS, edit_options={"edit": False}).add_to(fmap)
+    localise_map_assets(fmap)
+    st.caption(translate("draw_help", lang))
+    result = st_folium(fmap, height=460, use_container_width=True, key=DRAW_KEY,
+                       returned_objects=["all_drawings"])  # fmt: skip
+    return drawn_geometry(result)
+
+
+def render_placement(
+    records: Sequence[Mapping[str, object]],
+    edits: Sequence[Mapping[str, object]],
+    placements: dict[int, Placement],
+    *,
+    locations: Sequence[Location],
+    geocoder: Geocoder,
+    jurisdiction: str,
+    adcode: str,
+    counties: gpd.GeoDataFrame,
+    editor: str,
+    lang: str,
+) -> None:
+    """Choose a record and its location; the choice is kept in ``placements``."""
+    st.subheader(translate("place", lang))
+    included = [i for i, edit in enumerate(edits) if edit["include"]]
+    if not included:
+        return
+    index = st.selectbox(translate("place_record", lang), included,
+                         format_func=lambda i: f"{i + 1}. {edits[i]['name']}")  # fmt: skip
+    record = {**records[index], **{k: edits[index][k] for k in ("name", "category", "counties")}}
+    auto = locations[index]
+    units = unit_candidates(record, geocoder=geocoder, jurisdiction=jurisdiction, adcode=adcode)
+    choices = {"auto": translate("place_auto", lang, how=auto.method,
+                                 precision=translate(auto.precision, lang))}  # fmt: skip
+    for name, location in units.items():
+        precision = translate(location.precision, lang)
+        choices[f"unit:{name}"] = translate("place_unit", lang, name=name, precision=precision)
+    choices["draw"] = translate("place_draw", lang)
+    choice = st.radio(translate("place_choice", lang), list(choices), format_func=choices.get,
+                      key=f"place_choice_{index}")  # fmt: skip
+    placement = None
+    if choice == "draw":
+        geometry = render_draw_map(counties, lang=lang)
+        default = 0 if geometry is None or geometry.geom_type == "Point" else 2
+        precision = st.selectbox(translate("draw_precision", lang), DRAW_PRECISIONS, index=default,
+                                 format_func=lambda p: translate(p, lang))  # fmt: skip
+        if geometry is None:
+            st.info(translate("nothing_drawn", lang))
+        else:
+            placement = Placement(index, geometry, precision,
+                                  f"drawn on the map by editor {editor}")  # fmt: skip
+    elif choice.startswith("unit:"):
+        location = units[choice.removeprefix("unit:")]
+        placement = Placement(index, location.geometry, location.precision, location.method)
+    if st.button(translate("keep_place", lang), disabled=choice == "draw" and placement is None):
+        if placement is None:
+            placements.pop(index, None)
+        else:
+            placements[index] = placement
+    if placements:
+        names = "、".join(f"{i + 1}. {edits[i]['name']} ({translate(p.precision, lang)})"
+                         for i, p in sorted(placements.items()) if i < len(edits))  # fmt: skip
+        st.success(translate("placed", lang, records=names))
