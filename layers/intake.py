@@ -330,6 +330,23 @@ def draft_records(
     return records_to_original(records, normalised)
 
 
+def check_has_projects(upload: UploadedText, *, places: PlaceIndex) -> None:
+    """Refuse at once a document in which the extractor finds no project at all.
+
+    Run before the catalog row is filled in, so an editor is not asked for a
+    title and date of a file that has nothing to publish; the document's year and
+    region only refine records, they never create or remove one.
+
+    Raises
+    ------
+    IntakeError
+        If no project is found.
+    """
+    if not records_from_text(normalise(upload.text).text, doc_id="check", doc_year=None,
+                             places=places):  # fmt: skip
+        raise IntakeError([Problem("no_projects")])
+
+
 def quote_context(text: str, record: Mapping[str, object], *, around: int = 40) -> str:
     """The record's first quote with the text around it, for a reviewer to judge."""
     mentions = record.get("mentions") or []

@@ -21,6 +21,7 @@ from layers.intake import (
     UPLOAD_SUFFIXES,
     IntakeError,
     catalog_entry,
+    check_has_projects,
     check_not_duplicate,
     draft_records,
     guess_catalog,
@@ -71,6 +72,7 @@ def _draft(name: str, payload: bytes, *, lang: str) -> dict | None:
     try:
         upload = read_upload(payload, name=name)
         check_not_duplicate(upload.sha256, known_documents(data.store_location()))
+        check_has_projects(upload, places=data.load_geocoder().places)
     except IntakeError as exc:
         show_refusal(exc, lang=lang)
         return None

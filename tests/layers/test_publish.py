@@ -1,0 +1,150 @@
+"""Publishing from the portal: merged by the resolution rules, undoable, never a lost update."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import threading
+
+import pandas as pd
+import pytest
+import shapely
+
+from layers.intake import (
+    EDITABLE,
+    IntakeError,
+    catalog_entry,
+    draft_records,
+    jurisdiction_options,
+    read_upload,
+    review_records,
+)
+from layers.publish import (
+    Placement,
+    Publication,
+    publish,
+    published_documents,
+    rebuild_store,
+    upload_doc_id,
+    withdraw,
+)
+from layers.store import CATEGORIES, StoreLocation, read_store, read_uploads
+
+TODAY = dt.date(2026, 11, 22)
+XUANHAN = (
+    "宣汉县2025年政府工作报告\n（2025年1月10日）\n"
+    "开工建设宣汉县土溪口水库。推进宣汉县新材料产业园建设。\n"
+)
+WANYUAN = "万源市2025年政府工作报告\n（2025年2月3日）\n加快建设万源市八台山旅游度假区公园。\n"
+
+
+@pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
+def location(request, tmp_path, geocoder) -> StoreLocation:
+    if request.param == "gpkg":
+        spec = str(tmp_path / "store.gpkg")
+    else:
+        spec = request.getfixturevalue("postgis_dsn")
+    store = StoreLocation.parse(spec)
+    rebuild_store(store, geocoder=geocoder, as_of=TODAY)
+    return store
+
+
+def _publication(text: str, geocoder, *, name: str = "report.txt", place: int | None = None):
+    upload = read_upload(text.encode("gbk"), name=name)
+    options = jurisdiction_options(geocoder.places)
+    first = text.split("2025")[0]
+    label = next(k for k in options if k.startswith(first))
+    entry = catalog_entry(doc_id=upload_doc_id(upload.sha256), file=upload.stored_name,
+                          title=text.splitlines()[0], jurisdiction=label, issued="2025-01-10",
+                          kind="work_report", options=options, today=TODAY)  # fmt: skip
+    records = draft_records(upload, entry, places=geocoder.places)
+    edits = [{"include": True, **{k: r.get(k) for k in EDITABLE[1:]}} for r in records]
+    kept, log, indices = review_records(records, edits, doc_id=entry.doc_id, editor="alice",
+                                        reason="新年度报告", categories=CATEGORIES)  # fmt: skip
+    placements = []
+    if place is not None:
+        placements = [Placement(place, shapely.Point(108.03, 31.48), "near", "drawn by alice")]
+    return Publication(upload, entry, kept, indices, log, placements, "alice", "新年度报告")
+
+
+def _comparable(location: StoreLocation) -> dict[str, pd.DataFrame]:
+    contents = read_store(location)
+    projects = pd.DataFrame(contents.projects.drop(columns="geometry"))
+    projects["wkt"] = [None if g is None else g.wkt for g in contents.projects.geometry]
+    return {"projects": projects, "mentions": contents.mentions, "documents": contents.documents}
+
+
+def test_publish_merges_places_and_keeps_the_original(location, geocoder) -> None:
+    pub = _publication(XUANHAN, geocoder, place=0)
+    publish(location, pub, geocoder=geocoder, as_of=TODAY)
+    contents = read_store(location)
+    doc_id = pub.entry.doc_id
+    assert doc_id in set(contents.documents["doc_id"]) and len(contents.documents) == 6
+    reservoir = contents.projects[contents.projects["name"].str.contains("土溪口水库")]
+    assert len(reservoir) == 1 and reservoir["doc_ids"].iloc[0].split("|") == ["000", doc_id]
+    assert reservoir["precision"].iloc[0] == "near"
+    assert reservoir.geometry.iloc[0].equals(shapely.Point(108.03, 31.48))
+    log = contents.corrections[contents.corrections["doc_id"] == doc_id]
+    assert set(log["field"]) == {"geometry", "precision", "geocode_method"}
+    assert set(log["who"]) == {"alice"} and set(log["why"]) == {"新年度报告"}
+    uploads = read_uploads(location)
+    assert uploads["file"].iloc[0] == f"{pub.upload.sha256}.txt"
+    assert base64.b64decode(uploads["content_b64"].iloc[0]) == XUANHAN.encode("gbk")
+    listed = published_documents(location)
+    assert list(listed["doc_id"]) == [doc_id] and "content_b64" not in listed
+
+
+def test_a_duplicate_publish_changes_nothing(location, geocoder) -> None:
+    pub = _publication(XUANHAN, geocoder)
+    publish(location, pub, geocoder=geocoder, as_of=TODAY)
+    before = _comparable(location)
+    with pytest.raises(IntakeError) as caught:
+        publish(location, pub, geocoder=geocoder, as_of=TODAY)
+    assert caught.value.codes == ["duplicate"]
+    for name, frame in _comparable(location).items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+def test_undo_restores_the_map_and_keeps_the_log(location, geocoder) -> None:
+    before = _comparable(location)
+    pub = _publication(XUANHAN, geocoder, place=0)
+    publish(location, pub, geocoder=geocoder, as_of=TODAY)
+    withdraw(location, pub.entry.doc_id, geocoder=geocoder, as_of=TODAY, editor="alice")
+    for name, frame in _comparable(location).items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
+    assert (read_store(location).corrections["doc_id"] == pub.entry.doc_id).sum() == 3
+    with pytest.raises(IntakeError) as caught:
+        withdraw(location, "000", geocoder=geocoder, as_of=TODAY, editor="alice")
+    assert caught.value.codes == ["not_published"]
+
+
+def test_a_rebuild_keeps_published_documents(location, geocoder) -> None:
+    pub = _publication(XUANHAN, geocoder, place=0)
+    publish(location, pub, geocoder=geocoder, as_of=TODAY)
+    before = _comparable(location)
+    rebuild_store(location, geocoder=geocoder, as_of=TODAY)
+    for name, frame in _comparable(location).items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+def test_two_editors_publishing_at_once_both_land(location, geocoder) -> None:
+    pubs = [_publication(XUANHAN, geocoder), _publication(WANYUAN, geocoder, name="w.txt")]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def run(pub) -> None:
+        try:
+            barrier.wait()
+            publish(location, pub, geocoder=geocoder, as_of=TODAY)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in pubs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    documents = set(read_store(location).documents["doc_id"])
+    assert {p.entry.doc_id for p in pubs} <= documents and len(documents) == 7
+    assert len(read_uploads(location)) == 2

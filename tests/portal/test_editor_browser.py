@@ -1,0 +1,330 @@
+"""Editors in a real browser (headless Debian Chromium, offline), on both store backends.
+
+The whole path: sign in, upload a GBK text and a .docx made here, correct a record
+in the review table, place one by drawing on the map, publish, sign out and see
+the new projects as a viewer; a viewer cannot reach the editing page; every bad
+input gets its message in Chinese and English and leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from layers import REPO_ROOT
+from layers.auth import hash_password
+from layers.corpus import SOURCES_DIR, read_catalog
+from layers.publish import rebuild_store
+from layers.store import StoreLocation, read_store, read_uploads
+from portal.assets import ensure_static_assets
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+PASSWORD = "correct horse battery"
+TODAY = None  # builds use today's date, as the portal does
+GBK_REPORT = (
+    "宣汉县2025年政府工作报告\n（2025年1月10日）\n"
+    "加快建设开江至梁平高速公路，力争2026年建成通车。开工建设宣汉县土溪口水库。"
+    "推进宣汉县新材料产业园建设。\n"
+)
+DOCX_LINES = ["万源市2025年政府工作报告", "2025年2月3日",
+              "加快建设万源市八台山旅游度假区公园。推进万源市富硒茶产业园建设。"]  # fmt: skip
+CORRECTED = "开江至梁平高速公路宣汉连接线"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _portal(store: str, *, editors: str) -> Iterator[str]:
+    """The portal as the README starts it, on ``store``, with ``alice`` as the only editor."""
+    ensure_static_assets()
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / f"streamlit-editor-{port}.log"
+    env = {**os.environ, "PORTAL_STORE": store, "PORTAL_EDITORS": editors}
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                with (
+                    contextlib.suppress(OSError),
+                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp,
+                ):
+                    if resp.status == 200:
+                        break
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"portal did not start; see {log}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def editors() -> str:
+    return f"alice:{hash_password(PASSWORD)}"
+
+
+@pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
+def store(request, tmp_path, geocoder) -> str:
+    """A freshly built store of the corpus, in either backend."""
+    spec = str(tmp_path / "store.gpkg") if request.param == "gpkg" else (
+        request.getfixturevalue("postgis_dsn")
+    )  # fmt: skip
+    import datetime as dt
+
+    rebuild_store(StoreLocation.parse(spec), geocoder=geocoder, as_of=dt.date.today())
+    return spec
+
+
+def _state(spec: str) -> object:
+    """What must not change: the file's bytes (GeoPackage) or every table's rows (PostGIS)."""
+    location = StoreLocation.parse(spec)
+    if location.kind == "gpkg":
+        return hashlib.sha256(location.path.read_bytes()).hexdigest()
+    contents = read_store(location)
+    return (len(contents.projects), len(contents.mentions), len(contents.documents),
+            len(contents.corrections), len(read_uploads(location)),
+            contents.builds["built_at"].tolist())  # fmt: skip
+
+
+def _sign_in(page, url: str) -> None:
+    page.goto(f"{url}/signin", wait_until="domcontentloaded")
+    page.get_by_label("编辑用户名").fill("alice")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name="添加文件").click()
+    page.get_by_text("上传规划文件").wait_for(timeout=30_000)
+
+
+def _upload(page, path: Path) -> None:
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(path))
+
+
+def _extract(page) -> None:
+    page.get_by_role("button", name="提取项目").click()
+
+
+def _docx(path: Path) -> Path:
+    from docx import Document
+
+    document = Document()
+    for line in DOCX_LINES:
+        document.add_paragraph(line)
+    document.save(path)
+    return path
+
+
+def _edit_first_name(page, name: str) -> None:
+    """Type a new name into row 1 of the review table (a canvas grid: click by position)."""
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=30_000)
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # "include" is a small column (75 px); the name cell of row 1 sits below a 35 px header.
+    page.mouse.dblclick(box["x"] + 150, box["y"] + 35 + 17)
+    page.keyboard.press("Control+a")
+    page.keyboard.type(name)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1500)
+
+
+def _draw_point_for(page, record_text: str) -> None:
+    """Pick the record, choose drawing, put a marker on the map and keep it."""
+    record = page.get_by_role("combobox", name="记录")
+    record.click()
+    record.fill(record_text)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('input[role=combobox]')].some(i => "
+        "i.getAttribute('aria-label') === '记录' && i.value.includes(t))",
+        arg=record_text,
+        timeout=30_000,
+    )
+    page.wait_for_timeout(1000)  # the record's own location choices replace the previous ones
+    page.get_by_text("在地图上画点或线").click()
+    iframe = page.locator('iframe[title="streamlit_folium.st_folium"]')
+    iframe.first.wait_for(timeout=30_000)
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').last
+    frame.locator(".leaflet-draw-draw-marker").click(timeout=60_000)
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').last.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    button = page.get_by_role("button", name="采用这个位置")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => "
+        "b.innerText.includes('采用这个位置') && !b.disabled)",
+        timeout=30_000,
+    )
+    button.click()
+    page.get_by_text("已定位").wait_for(timeout=30_000)
+
+
+def _publish(page, reason: str) -> None:
+    page.get_by_label("发布说明（修改理由，记入日志）").fill(reason)
+    page.get_by_role("button", name="发布", exact=True).click()
+    page.get_by_text("已发布").first.wait_for(timeout=60_000)
+
+
+def test_a_viewer_cannot_reach_the_editing_page(tmp_path, browser, editors, corpus_tables):
+    from layers.store import write_store
+
+    spec = str(tmp_path / "viewer.gpkg")
+    write_store(StoreLocation.parse(spec), corpus_tables)
+    with _portal(spec, editors=editors) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for path in ("/edit", "/edit?upload=1", "/?page=edit"):
+            page.goto(url + path, wait_until="domcontentloaded")
+            page.get_by_text("地方规划基础设施项目地图").wait_for(timeout=60_000)
+            assert page.locator('[data-testid="stFileUploader"]').count() == 0
+            assert page.get_by_role("link", name="添加文件").count() == 0
+        page.goto(f"{url}/signin", wait_until="domcontentloaded")
+        page.get_by_label("编辑用户名").fill("alice")
+        page.get_by_label("密码").fill("not the password")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("Wrong editor name or password").wait_for(timeout=30_000)
+        assert page.get_by_role("link", name="添加文件").count() == 0
+        page.close()
+
+
+def test_the_whole_editor_path(store, tmp_path, browser, editors) -> None:
+    report = tmp_path / "宣汉报告.txt"
+    report.write_bytes(GBK_REPORT.encode("gbk"))
+    docx = _docx(tmp_path / "万源报告.docx")
+    with _portal(store, editors=editors) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _sign_in(page, url)
+        _upload(page, report)
+        title = page.get_by_label("标题")
+        title.wait_for(timeout=30_000)
+        assert title.input_value() == "宣汉县2025年政府工作报告"  # prefilled from the text
+        assert page.get_by_label("发布日期（YYYY-MM-DD）").input_value() == "2025-01-10"
+        _extract(page)
+        page.get_by_text("核对提取结果（3 条）").wait_for(timeout=30_000)
+        _edit_first_name(page, CORRECTED)
+        _draw_point_for(page, "土溪口")
+        _publish(page, "核对原文：连接线名称；水库位置按县公告")
+        page.screenshot(path=str(ARTIFACTS / "editor-published.png"))
+        _upload(page, docx)
+        page.get_by_label("标题").wait_for(timeout=30_000)
+        _extract(page)
+        page.get_by_text("核对提取结果").wait_for(timeout=30_000)
+        _publish(page, "2025 年万源市政府工作报告")
+        page.get_by_role("button", name="退出登录（alice）").click()
+        page.get_by_role("link", name="编辑登录").wait_for(timeout=30_000)
+        assert page.get_by_role("link", name="添加文件").count() == 0
+        page.goto(f"{url}/?q=宣汉连接线", wait_until="domcontentloaded")
+        page.get_by_text("共 1 个项目").wait_for(timeout=60_000)
+        page.goto(f"{url}/?q=八台山", wait_until="domcontentloaded")
+        page.get_by_text("共 1 个项目").wait_for(timeout=60_000)
+        page.close()
+    contents = read_store(StoreLocation.parse(store))
+    assert len(contents.documents) == 7
+    projects = contents.projects.set_index("name")
+    assert CORRECTED in projects.index
+    assert projects.loc["宣汉县土溪口水库", "precision"] == "near"
+    assert "drawn on the map by editor alice" in projects.loc["宣汉县土溪口水库", "geocode_method"]
+    log = contents.corrections
+    assert ((log["field"] == "record.name") & (log["value"] == CORRECTED)).sum() == 1
+    assert set(log["who"]) == {"alice"}
+
+
+BAD_INPUTS = [
+    ("empty.txt", lambda: b"", "文件是空的", "The file is empty"),
+    ("junk.txt", lambda: bytes(range(256)) * 64, "二进制数据", "binary data"),
+    ("scan.pdf", "blank_pdf", "OCR 文字识别", "Run OCR"),
+    ("huge.txt", lambda: ("达州" * 10 + "\n").encode() * (60 * 1024 * 1024 // 61), "超过 50 MB",
+     "over the 50 MB limit"),
+    ("nothing.txt", lambda: "今年全县经济运行平稳，居民收入稳步增长。".encode(),
+     "没有找到任何项目", "No projects"),
+    ("page.txt", lambda: "<p>达州<script>alert(1)</script></p>".encode(), "HTML 标记或脚本",
+     "HTML markup or script"),
+    ("000.txt", "corpus", "已经发布过", "already published"),
+]  # fmt: skip
+
+
+def _bad_bytes(make) -> bytes:
+    if make == "corpus":
+        return (SOURCES_DIR / read_catalog()[0].file).read_bytes()
+    if make == "blank_pdf":
+        from pypdf import PdfWriter
+
+        writer = PdfWriter()
+        writer.add_blank_page(width=595, height=842)
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+    return make()
+
+
+def test_bad_inputs_get_a_message_and_change_nothing(store, tmp_path, browser, editors) -> None:
+    before = _state(store)
+    good = tmp_path / "good.txt"
+    good.write_bytes(GBK_REPORT.encode("gbk"))
+    with _portal(store, editors=editors) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _sign_in(page, url)
+        seen = []
+        for name, make, zh, en in BAD_INPUTS:
+            path = tmp_path / name
+            path.write_bytes(_bad_bytes(make))
+            _upload(page, path)
+            alert = page.locator('[data-testid="stAlert"]').filter(has_text=zh)
+            alert.wait_for(timeout=90_000)
+            assert en in alert.inner_text()
+            seen.append(name)  # the next file replaces this one in the uploader
+        _upload(page, good)  # a good file with a bad catalog row: two problems at once
+        page.get_by_label("发布日期（YYYY-MM-DD）").fill("2023-02-30")
+        jurisdiction = page.get_by_role("combobox", name="发文行政区")
+        jurisdiction.click()
+        jurisdiction.fill("火星县")
+        page.keyboard.press("Enter")
+        _extract(page)
+        alert = page.locator('[data-testid="stAlert"]').filter(has_text="不是真实的日期")
+        alert.wait_for(timeout=30_000)
+        text = alert.inner_text()
+        assert (
+            "is not a real date" in text
+            and "未知的行政区" in text
+            and "Unknown jurisdiction" in text
+        )
+        page.screenshot(path=str(ARTIFACTS / "editor-bad-catalog.png"))
+        page.close()
+    assert seen == [name for name, *_ in BAD_INPUTS]
+    assert _state(store) == before
