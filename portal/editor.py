@@ -98,7 +98,8 @@ def _render_catalog(draft: dict, *, lang: str) -> None:
         )  # fmt: skip
         issued = st.text_input(translate("issue_date", lang), value=guess.issued)
         kinds = sorted(DOCUMENT_KINDS)
-        kind = st.selectbox(translate("kind", lang), kinds, index=kinds.index(guess.kind))
+        kind = st.selectbox(translate("kind", lang), kinds, index=kinds.index(guess.kind),
+                            format_func=lambda k: translate(f"kind_{k}", lang))  # fmt: skip
         submitted = st.form_submit_button(translate("extract", lang))
     if not submitted:
         return

@@ -197,6 +197,13 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Withdrew {doc_id}; its corrections stay in the log.",
     },
     "refused": {"zh": "未写入任何内容：", "en": "Nothing was written:"},
+    "kind_five_year_plan": {"zh": "五年规划", "en": "Five-year plan"},
+    "kind_work_report": {"zh": "政府工作报告", "en": "Government work report"},
+    "kind_task_breakdown": {"zh": "任务分解 / 责任分工", "en": "Task breakdown"},
+    "kind_decision": {"zh": "决定", "en": "Decision"},
+    "kind_plan": {"zh": "专项规划 / 方案", "en": "Plan or programme"},
+    "kind_other": {"zh": "其他", "en": "Other"},
+    "contexts": {"zh": "逐条原文与上下文", "en": "Every quote in its context"},
 }
 
 

@@ -110,6 +110,10 @@ def render_review_table(frame: pd.DataFrame, *, key: str, lang: str) -> list[dic
             "location": column.TextColumn(translate("location", lang), width="medium"),
         },
     )
+    with st.expander(translate("contexts", lang)):
+        for number, (name, context) in enumerate(zip(frame["name"], frame["context"],
+                                                     strict=True), start=1):  # fmt: skip
+            st.text(f"{number}. {name}\n{context}")  # st.text: document text never as markup
     return edits_from_frame(edited)
 
 

@@ -31,6 +31,11 @@ from portal.assets import ensure_static_assets
 
 pytestmark = pytest.mark.browser
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the browser fixture skips (and CI fails) without Playwright
+    PlaywrightTimeout = TimeoutError
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -152,18 +157,36 @@ def _docx(path: Path) -> Path:
     return path
 
 
+_RECORD_SHOWS_JS = """t => [...document.querySelectorAll('input[role=combobox]')].some(i =>
+    i.getAttribute('aria-label') === '记录' && i.value.includes(t))"""
+
+
 def _edit_first_name(page, name: str) -> None:
-    """Type a new name into row 1 of the review table (a canvas grid: click by position)."""
+    """Type a new name into row 1 of the review table (a canvas grid: click by position).
+
+    The edit has reached the server when the record picker below the table, which
+    lists the records by their edited names, shows the new one.
+    """
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=30_000)
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    # "include" is a small column (75 px); the name cell of row 1 sits below a 35 px header.
-    page.mouse.dblclick(box["x"] + 150, box["y"] + 35 + 17)
-    page.keyboard.press("Control+a")
-    page.keyboard.type(name)
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(1500)
+    page.get_by_role("combobox", name="记录").wait_for(timeout=30_000)
+    for _attempt in range(3):
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        # "include" is a small column (75 px); row 1's name cell sits below a 35 px header.
+        page.mouse.click(box["x"] + 150, box["y"] + 35 + 17)
+        page.keyboard.press("Enter")  # opens the cell's editor (a textarea over the grid)
+        editor = page.locator("textarea").last
+        try:
+            editor.wait_for(timeout=5_000)
+            editor.fill(name)
+            page.keyboard.press("Enter")
+            page.wait_for_function(_RECORD_SHOWS_JS, arg=name, timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    page.screenshot(path=str(ARTIFACTS / "editor-name-edit-failed.png"), full_page=True)
+    pytest.fail("the review table did not take the new name")
 
 
 def _draw_point_for(page, record_text: str) -> None:
@@ -172,12 +195,7 @@ def _draw_point_for(page, record_text: str) -> None:
     record.click()
     record.fill(record_text)
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "t => [...document.querySelectorAll('input[role=combobox]')].some(i => "
-        "i.getAttribute('aria-label') === '记录' && i.value.includes(t))",
-        arg=record_text,
-        timeout=30_000,
-    )
+    page.wait_for_function(_RECORD_SHOWS_JS, arg=record_text, timeout=30_000)
     page.wait_for_timeout(1000)  # the record's own location choices replace the previous ones
     page.get_by_text("在地图上画点或线").click()
     iframe = page.locator('iframe[title="streamlit_folium.st_folium"]')
