@@ -1,8 +1,8 @@
 """Editors in a real browser (headless Debian Chromium, offline), on both store backends.
 
 The whole path: sign in, upload a GBK text and a .docx made here, correct a record
-in the review table, place one by drawing on the map, publish, sign out and see
-the new projects as a viewer; a viewer cannot reach the editing page; every bad
+in the review table, place one by drawing on the map, publish both, undo one, sign
+out and see the new projects as a viewer; a viewer cannot reach the editing page; every bad
 input gets its message in Chinese and English and leaves the store as it was.
 """
 
@@ -128,6 +128,10 @@ def _state(spec: str) -> object:
     return (len(contents.projects), len(contents.mentions), len(contents.documents),
             len(contents.corrections), len(read_uploads(location)),
             contents.builds["built_at"].tolist())  # fmt: skip
+
+
+def _published_ids(spec: str) -> set[str]:
+    return set(read_uploads(StoreLocation.parse(spec))["doc_id"])
 
 
 def _sign_in(page, url: str) -> None:
@@ -259,21 +263,28 @@ def test_the_whole_editor_path(store, tmp_path, browser, editors) -> None:
         _draw_point_for(page, "土溪口")
         _publish(page, "核对原文：连接线名称；水库位置按县公告")
         page.screenshot(path=str(ARTIFACTS / "editor-published.png"))
+        (xuanhan,) = _published_ids(store)
         _upload(page, docx)
         page.get_by_label("标题").wait_for(timeout=30_000)
         _extract(page)
         page.get_by_text("核对提取结果").wait_for(timeout=30_000)
         _publish(page, "2025 年万源市政府工作报告")
+        wanyuan = _published_ids(store) - {xuanhan}
+        undo = page.get_by_role("combobox", name="撤销发布")
+        undo.click()
+        undo.fill(next(iter(wanyuan)))
+        page.keyboard.press("Enter")
+        page.get_by_role("button", name=f"撤销发布: {next(iter(wanyuan))}").click()
+        page.get_by_text("已撤销").wait_for(timeout=60_000)
         page.get_by_role("button", name="退出登录（alice）").click()
         page.get_by_role("link", name="编辑登录").wait_for(timeout=30_000)
         assert page.get_by_role("link", name="添加文件").count() == 0
         page.goto(f"{url}/?q=宣汉连接线", wait_until="domcontentloaded")
         page.get_by_text("共 1 个项目").wait_for(timeout=60_000)
-        page.goto(f"{url}/?q=八台山", wait_until="domcontentloaded")
-        page.get_by_text("共 1 个项目").wait_for(timeout=60_000)
         page.close()
     contents = read_store(StoreLocation.parse(store))
-    assert len(contents.documents) == 7
+    assert len(contents.documents) == 6 and _published_ids(store) == {xuanhan}  # one undone
+    assert xuanhan in set(contents.documents["doc_id"])
     projects = contents.projects.set_index("name")
     assert CORRECTED in projects.index
     assert projects.loc["宣汉县土溪口水库", "precision"] == "near"
