@@ -75,3 +75,9 @@ def test_store_benchmark_runs_end_to_end() -> None:
     result = _run_script("bench_store.py", "--documents", "6", "--no-write")
     assert result.returncode == 0, result.stderr
     assert "| synthetic 6 | 6 |" in result.stdout
+
+
+def test_publish_benchmark_runs_end_to_end() -> None:
+    result = _run_script("bench_publish.py", "--repeat", "1", "--no-write")
+    assert result.returncode == 0, result.stderr
+    assert "| GeoPackage |" in result.stdout and "publish s (median of 1)" in result.stdout
