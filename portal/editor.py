@@ -116,6 +116,7 @@ def _render_catalog(draft: dict, *, lang: str) -> None:
         show_refusal(exc, lang=lang)
         return
     draft["entry"], draft["records"], draft["placements"] = entry, records, {}
+    draft["round"] = draft.get("round", 0) + 1  # a fresh review table for a fresh extraction
 
 
 def _render_review_and_publish(draft: dict, *, editor: str, lang: str) -> None:
@@ -127,7 +128,7 @@ def _render_review_and_publish(draft: dict, *, editor: str, lang: str) -> None:
         draft["locations_for"] = records
     st.subheader(translate("review", lang, n=len(records)))
     frame = review_frame(records, text=upload.text, locations=draft["locations"], lang=lang)
-    edits = render_review_table(frame, key=draft["sha256"][:12], lang=lang)
+    edits = render_review_table(frame, key=f"{draft['sha256'][:12]}_{draft['round']}", lang=lang)
     render_placement(
         records, edits, draft["placements"], locations=draft["locations"], geocoder=geocoder,
         jurisdiction=entry.jurisdiction, adcode=entry.adcode,
