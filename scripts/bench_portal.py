@@ -128,7 +128,7 @@ def _frame(page, timeout_s: float):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for frame in page.frames:
-            if "streamlit_folium" in frame.url:
+            if "project_map" in frame.url:
                 with contextlib.suppress(Exception):
                     if frame.evaluate("() => typeof L !== 'undefined'"):
                         return frame

@@ -125,11 +125,11 @@ def _is_local(url: str) -> bool:
 
 
 def _map_frame(page):
-    """The streamlit-folium component iframe, once Leaflet has drawn in it."""
+    """The project map component's iframe (portal/mapcomponent.py), once Leaflet is in it."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         for frame in page.frames:
-            if "streamlit_folium" in frame.url and frame.locator(".leaflet-container").count():
+            if "project_map" in frame.url and frame.locator(".leaflet-container").count():
                 return frame
         page.wait_for_timeout(250)
     pytest.fail("the map component never showed a Leaflet container")
