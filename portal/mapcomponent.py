@@ -36,6 +36,7 @@ COMPONENT_NAME = "project_map"
 
 _component = components.declare_component(COMPONENT_NAME, path=str(FRONTEND))
 _LAST_CLICK = "{key}_last_click"
+_BINARY_ARGS = ("geometries", "features")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -77,7 +78,10 @@ def render_project_map(
     args = build_project_map(selected, counties=counties, focus=focus, lang=lang,
                              status_column=status_column, basemap=basemap, prepared=prepared,
                              outlines=outlines)  # fmt: skip
-    value = _component(**args, height=height, key=key, default=None)
+    # The two large texts go as bytes: Streamlit then sends them as they are, not
+    # JSON-escaped inside its JSON (a third larger, and slower to decode).
+    binary = {name: str(args.pop(name)).encode() for name in _BINARY_ARGS}
+    value = _component(**args, **binary, height=height, key=key, default=None)
     if not isinstance(value, dict) or not value.get("project_id"):
         return None
     click = f"{value['project_id']}@{value.get('at')}"

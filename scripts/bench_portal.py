@@ -41,16 +41,12 @@ from layers.store import PROJECT_SCHEMA, StoreLocation, typed_projects, write_st
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# The distinct projects the map's canvas renderer drew in its last redraw (map.js).
 DRAWN_JS = """() => {
-  const ids = new Set();
-  for (const k of Object.keys(window)) {
-    const v = window[k];
-    if (v && typeof L !== 'undefined' && v instanceof L.Map) {
-      v.eachLayer(l => { const p = l.feature && l.feature.properties;
-                         if (p && p.project_id) ids.add(p.project_id); });
-    }
-  }
-  return ids.size;
+  const map = window.projectMap;
+  let ids = [];
+  if (map) map.eachLayer(layer => { if (layer.drawnProjects) ids = layer.drawnProjects(); });
+  return new Set(ids).size;
 }"""
 BBOX = (105.5, 28.5, 110.0, 32.8)  # the corpus prefectures, roughly
 
@@ -130,7 +126,7 @@ def _frame(page, timeout_s: float):
         for frame in page.frames:
             if "project_map" in frame.url:
                 with contextlib.suppress(Exception):
-                    if frame.evaluate("() => typeof L !== 'undefined'"):
+                    if frame.evaluate("() => !!window.projectMap"):
                         return frame
         page.wait_for_timeout(50)
     return None

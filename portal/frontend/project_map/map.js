@@ -1,27 +1,34 @@
 // The project map, drawn in the browser from compact data (see portal/projectmap.py).
 //
-// Python sends, on each rerun: the unique geometries of the visible projects (a county
+// Python sends, on each rerun: the distinct geometries of the visible projects (a county
 // outline shared by many county-precision projects travels once), one row of small
 // integers per project (geometry, style, status, layer) and the styles themselves, all
-// decided in Python. Here the features are drawn on one canvas, one toggleable layer
-// per category; nothing is redrawn when a rerun brings the same data, and panning or
-// zooming never talks to Python: only a click on a project is sent back.
+// decided in Python. Nothing is redrawn when a rerun brings the same data, and panning
+// or zooming never talks to Python: only a click on a project is sent back.
+//
+// One Leaflet layer per project cost seconds at 100,000 projects (creating the layers,
+// then a canvas redraw that sets the style for every one), so the projects are drawn by
+// one canvas renderer of our own (FeatureCanvas, built on Leaflet's L.Canvas, which keeps
+// its placement, padding and zoom animation): lines and points in one path per style,
+// outlines one by one, and clicks and tooltips found by a scan of what was drawn.
 //
 // Document text (names) arrives HTML-escaped from Python, as do all labels, so the
 // strings below may be inserted as markup.
 (function () {
   "use strict";
 
-  const state = {
-    map: null, tiles: [], tilesKey: null, base: null, baseKey: null, focus: null,
-    focusKey: null, groups: [], control: null, dataKey: null, boundsKey: null,
-    legendKey: null,
-  };
+  const POINT = 0, LINE = 1, AREA = 2;
+  const HIT_TOLERANCE_PX = 3;
 
   function post(type, extra) {
     window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, extra), "*");
   }
 
+  function text(value) {
+    return typeof value === "string" ? value : new TextDecoder().decode(value);
+  }
+
+  // A Leaflet layer for one geometry: county outlines, and the highlighted project.
   function toLayer(geometry, style) {
     const c = geometry.coordinates;
     switch (geometry.type) {
@@ -43,19 +50,318 @@
     }
   }
 
-  // Leaf layers (what the canvas draws) each carry the project's feature.
-  function tag(layer, feature, style) {
-    if (layer instanceof L.FeatureGroup) {
-      layer.eachLayer((child) => tag(child, feature, style));
+  // A geometry as flat runs of projected (zoom 0) pixel coordinates, with its kind and box.
+  function project(geometry, crs) {
+    const runs = [];
+    let kind = POINT;
+    const run = (coords) => {
+      const xy = new Float64Array(coords.length * 2);
+      coords.forEach((c, i) => {
+        const p = crs.latLngToPoint(L.latLng(c[1], c[0]), 0);
+        xy[2 * i] = p.x;
+        xy[2 * i + 1] = p.y;
+      });
+      runs.push(xy);
+    };
+    const walk = (g, top) => {
+      const c = g.coordinates;
+      switch (g.type) {
+        case "Point": run([c]); break;
+        case "MultiPoint": c.forEach((p) => run([p])); break;
+        case "LineString": kind = top ? LINE : kind; run(c); break;
+        case "MultiLineString": kind = top ? LINE : kind; c.forEach(run); break;
+        case "Polygon": kind = top ? AREA : kind; c.forEach(run); break;
+        case "MultiPolygon": kind = top ? AREA : kind; c.forEach((p) => p.forEach(run)); break;
+        case "GeometryCollection": // drawn as the kind of its first member
+          g.geometries.forEach((m, i) => walk(m, top && i === 0));
+          break;
+        default: break;
+      }
+    };
+    walk(geometry, true);
+    const box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const xy of runs) {
+      for (let i = 0; i < xy.length; i += 2) {
+        box[0] = Math.min(box[0], xy[i]); box[1] = Math.min(box[1], xy[i + 1]);
+        box[2] = Math.max(box[2], xy[i]); box[3] = Math.max(box[3], xy[i + 1]);
+      }
     }
-    layer.feature = feature;
-    layer.baseStyle = style;
+    return { kind: kind, runs: runs, box: box };
   }
 
-  function outlines(text, style) {
+  function dashes(style) {
+    return style.dashArray ? style.dashArray.split(/[, ]+/).map(Number) : [];
+  }
+
+  function segmentDistance(px, py, ax, ay, bx, by) {
+    const dx = bx - ax, dy = by - ay;
+    const t = dx || dy ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) /
+      (dx * dx + dy * dy))) : 0;
+    return Math.hypot(px - ax - t * dx, py - ay - t * dy);
+  }
+
+  const FeatureCanvas = L.Canvas.extend({
+    setData: function (args, rows, geometries) {
+      const crs = this._map.options.crs;
+      this._args = args;
+      this._rows = rows;
+      this._geometries = geometries;
+      this._shapes = geometries.map((g) => project(g, crs));
+      this._styles = args.styles.map((s) => Object.assign({ dashes: dashes(s) }, s));
+      this._shown = args.layers.map(() => true);
+      this._drawnFlags = new Uint8Array(rows.id.length);
+      // Feature indices by kind and style, drawn kind by kind: areas under lines under points.
+      this._batches = [[], [], []].map(() => this._styles.map(() => []));
+      for (let i = 0; i < rows.id.length; i++) {
+        this._batches[this._shapes[rows.geom[i]].kind][rows.style[i]].push(i);
+      }
+      this._redraw();
+    },
+
+    show: function (layer, shown) {
+      if (!this._shown || this._shown[layer] === shown) return;
+      this._shown[layer] = shown;
+      this._redraw();
+    },
+
+    // The project ids the last redraw put on the canvas (for the tests and the benchmark).
+    drawnProjects: function () {
+      const ids = [];
+      if (!this._drawnFlags) return ids;
+      this._drawnFlags.forEach((drawn, i) => { if (drawn) ids.push(this._rows.id[i]); });
+      return ids;
+    },
+
+    // A container point inside a drawn project, or null (for the tests: a place to click).
+    target: function (projectId) {
+      const i = this._rows.id.indexOf(projectId);
+      if (i < 0 || !this._drawnFlags[i]) return null;
+      const size = this._map.getSize();
+      const inside = (p) => p.x > 5 && p.y > 5 && p.x < size.x - 5 && p.y < size.y - 5;
+      const shape = this._shapes[this._rows.geom[i]];
+      const toContainer = (x, y) => this._map.layerPointToContainerPoint(this._layerPoint(x, y));
+      const candidates = [];
+      for (const xy of shape.runs) {
+        if (shape.kind === POINT) candidates.push(toContainer(xy[0], xy[1]));
+        for (let j = 0; shape.kind === LINE && j + 3 < xy.length; j += 2) {
+          candidates.push(toContainer((xy[j] + xy[j + 2]) / 2, (xy[j + 1] + xy[j + 3]) / 2));
+        }
+      }
+      if (shape.kind === AREA) {
+        candidates.push(toContainer((shape.box[0] + shape.box[2]) / 2,
+          (shape.box[1] + shape.box[3]) / 2));
+      }
+      const found = candidates.find((p) => inside(p) && this._hit(this._map.containerPointToLayerPoint(p)) === i);
+      return found ? [found.x, found.y] : null;
+    },
+
+    _layerPoint: function (x, y) {
+      const k = this._map.getZoomScale(this._map.getZoom(), 0);
+      const origin = this._map.getPixelOrigin();
+      return L.point(x * k - origin.x, y * k - origin.y);
+    },
+
+    _updatePaths: function () {
+      if (this._postponeUpdatePaths) return;
+      this._redraw();
+    },
+
+    _redraw: function () {
+      this._redrawRequest = null;
+      if (!this._ctx || !this._bounds) return;
+      const ctx = this._ctx;
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this._container.width, this._container.height);
+      ctx.restore();
+      if (this._rows) this._draw();
+    },
+
+    _draw: function () {
+      if (!this._rows) return;
+      const ctx = this._ctx, rows = this._rows, b = this._bounds;
+      const k = this._map.getZoomScale(this._map.getZoom(), 0);
+      const ox = this._map.getPixelOrigin().x, oy = this._map.getPixelOrigin().y;
+      const drawn = this._drawnFlags.fill(0);
+      const visible = (i, pad) => {
+        if (!this._shown[rows.layer[i]]) return false;
+        const box = this._shapes[rows.geom[i]].box;
+        return box[2] * k - ox >= b.min.x - pad && box[0] * k - ox <= b.max.x + pad &&
+          box[3] * k - oy >= b.min.y - pad && box[1] * k - oy <= b.max.y + pad;
+      };
+      const trace = (xy, close) => {
+        ctx.moveTo(xy[0] * k - ox, xy[1] * k - oy);
+        for (let j = 2; j < xy.length; j += 2) ctx.lineTo(xy[j] * k - ox, xy[j + 1] * k - oy);
+        if (close) ctx.closePath();
+      };
+      const paint = (style, fill, fillRule) => {
+        if (fill) {
+          ctx.globalAlpha = style.fillOpacity === undefined ? 0.2 : style.fillOpacity;
+          ctx.fillStyle = style.fillColor || style.color;
+          ctx.fill(fillRule);
+        }
+        if (style.stroke !== false && style.weight !== 0) {
+          ctx.setLineDash(style.dashes);
+          ctx.globalAlpha = style.opacity === undefined ? 1 : style.opacity;
+          ctx.lineWidth = style.weight === undefined ? 3 : style.weight;
+          ctx.strokeStyle = style.color;
+          ctx.stroke();
+        }
+      };
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      this._styles.forEach((style, s) => { // areas: one by one, so shared outlines still fill
+        for (const i of this._batches[AREA][s]) {
+          if (!visible(i, style.weight || 0)) continue;
+          ctx.beginPath();
+          for (const xy of this._shapes[rows.geom[i]].runs) trace(xy, true);
+          paint(style, style.fill !== false, "evenodd");
+          drawn[i] = 1;
+        }
+      });
+      this._styles.forEach((style, s) => { // lines: one path per style
+        ctx.beginPath();
+        for (const i of this._batches[LINE][s]) {
+          if (!visible(i, style.weight || 0)) continue;
+          for (const xy of this._shapes[rows.geom[i]].runs) trace(xy, false);
+          drawn[i] = 1;
+        }
+        paint(style, false);
+      });
+      this._styles.forEach((style, s) => { // points: one path per style
+        const r = style.radius || 7;
+        ctx.beginPath();
+        for (const i of this._batches[POINT][s]) {
+          if (!visible(i, r + (style.weight || 0))) continue;
+          for (const xy of this._shapes[rows.geom[i]].runs) {
+            const x = xy[0] * k - ox, y = xy[1] * k - oy;
+            ctx.moveTo(x + r, y);
+            ctx.arc(x, y, r, 0, Math.PI * 2);
+          }
+          drawn[i] = 1;
+        }
+        paint(style, style.fill !== false, "nonzero");
+      });
+      ctx.globalAlpha = 1;
+    },
+
+    // The drawn project under a layer point: points over lines over areas, nearest first.
+    _hit: function (point) {
+      if (!this._rows) return -1;
+      const rows = this._rows, drawn = this._drawnFlags;
+      const k = this._map.getZoomScale(this._map.getZoom(), 0);
+      const origin = this._map.getPixelOrigin();
+      const x = (point.x + origin.x) / k, y = (point.y + origin.y) / k; // zoom 0 pixels
+      for (const kind of [POINT, LINE]) {
+        let best = -1, bestDistance = Infinity;
+        this._batches[kind].forEach((indices, s) => {
+          const style = this._styles[s];
+          const reach = (kind === POINT ? style.radius || 7 : 0) + (style.weight || 3) / 2 +
+            HIT_TOLERANCE_PX;
+          for (const i of indices) {
+            if (!drawn[i]) continue;
+            for (const xy of this._shapes[rows.geom[i]].runs) {
+              let d = kind === POINT ? Math.hypot(xy[0] - x, xy[1] - y) * k : Infinity;
+              for (let j = 0; kind === LINE && j + 3 < xy.length; j += 2) {
+                d = Math.min(d, segmentDistance(x, y, xy[j], xy[j + 1], xy[j + 2], xy[j + 3]) * k);
+              }
+              if (d <= reach && d < bestDistance) { best = i; bestDistance = d; }
+            }
+          }
+        });
+        if (best >= 0) return best;
+      }
+      let found = -1;
+      this._batches[AREA].forEach((indices) => {
+        for (const i of indices) {
+          const shape = this._shapes[rows.geom[i]];
+          if (!drawn[i] || x < shape.box[0] || x > shape.box[2] || y < shape.box[1] ||
+            y > shape.box[3]) continue;
+          let inside = false;
+          for (const xy of shape.runs) {
+            for (let j = 0, n = xy.length, m = n - 2; j < n; m = j, j += 2) {
+              if ((xy[j + 1] > y) !== (xy[m + 1] > y) &&
+                x < (xy[m] - xy[j]) * (y - xy[j + 1]) / (xy[m + 1] - xy[j + 1]) + xy[j]) {
+                inside = !inside;
+              }
+            }
+          }
+          if (inside) found = i; // the last drawn is on top
+        }
+      });
+      return found;
+    },
+
+    _onClick: function (e) {
+      if (e.type !== "click" || !this._map) return;
+      const i = this._hit(this._map.mouseEventToLayerPoint(e));
+      if (i < 0) return;
+      post("streamlit:setComponentValue", {
+        value: { project_id: this._rows.id[i], at: Date.now() }, dataType: "json",
+      });
+    },
+
+    _onMouseMove: function (e) {
+      if (!this._map || this._map.dragging.moving() || this._map._animatingZoom) return;
+      if (this._moveTimer) return; // at most one scan every 40 ms
+      this._moveTimer = setTimeout(() => { this._moveTimer = null; }, 40);
+      const latlng = this._map.mouseEventToLatLng(e);
+      this._hover(this._hit(this._map.mouseEventToLayerPoint(e)), latlng);
+    },
+
+    _handleMouseOut: function () {
+      this._hover(-1, null);
+    },
+
+    _hover: function (i, latlng) {
+      const map = this._map;
+      if (i !== this._hovered) {
+        if (this._highlight) map.removeLayer(this._highlight);
+        this._highlight = null;
+        this._hovered = i;
+        if (i >= 0) {
+          const style = this._styles[this._rows.style[i]];
+          this._highlight = toLayer(this._geometries[this._rows.geom[i]], Object.assign({},
+            style, { weight: 6, interactive: false, pane: "highlight",
+              renderer: this._highlightRenderer }));
+          if (this._highlight) this._highlight.addTo(map);
+        }
+        L.DomUtil[i >= 0 ? "addClass" : "removeClass"](this._container, "leaflet-interactive");
+      }
+      if (i < 0) {
+        map.closeTooltip(this._tooltip);
+        return;
+      }
+      const args = this._args;
+      const rows = this._rows;
+      this._tooltip.setContent(
+        `<table><tr><th>${args.fields[0]}</th><td>${rows.name[i]}</td></tr>` +
+        `<tr><th>${args.fields[1]}</th><td>${args.status_labels[rows.status[i]]}</td></tr></table>`);
+      this._tooltip.setLatLng(latlng);
+      if (!map.hasLayer(this._tooltip)) map.openTooltip(this._tooltip);
+    },
+  });
+
+  // One entry of the layer control: switching it shows or hides one category.
+  const CategorySwitch = L.Layer.extend({
+    initialize: function (canvas, index) {
+      this._canvas = canvas;
+      this._index = index;
+    },
+    onAdd: function () { if (this._canvas) this._canvas.show(this._index, true); },
+    onRemove: function () { if (this._canvas) this._canvas.show(this._index, false); },
+  });
+
+  const state = {
+    map: null, canvas: null, tilesKey: null, tiles: [], baseKey: null, base: null,
+    focusKey: null, focus: null, dataKey: null, control: null, switches: [], boundsKey: null,
+    legendKey: null,
+  };
+
+  function outlines(source, style) {
     const group = L.featureGroup();
-    if (!text) return group;
-    for (const geometry of JSON.parse(text)) {
+    if (!source) return group;
+    for (const geometry of JSON.parse(source)) {
       const layer = toLayer(geometry, Object.assign({ interactive: false, pane: "counties" },
         style));
       if (layer) group.addLayer(layer);
@@ -63,47 +369,22 @@
     return group;
   }
 
-  function tooltip(fields) {
-    return (layer) => {
-      const p = layer.feature.properties;
-      return `<table><tr><th>${fields[0]}</th><td>${p.name}</td></tr>` +
-        `<tr><th>${fields[1]}</th><td>${p.status_label}</td></tr></table>`;
-    };
-  }
-
-  function source(event) {
-    return event.propagatedFrom || event.layer;
-  }
-
   function drawFeatures(args) {
     const map = state.map;
-    for (const group of state.groups) map.removeLayer(group);
     if (state.control) map.removeControl(state.control);
-    const geometries = JSON.parse(args.geometries);
-    const rows = JSON.parse(args.features);
-    const groups = args.layers.map(() => L.featureGroup());
-    for (let i = 0; i < rows.id.length; i++) {
-      const style = args.styles[rows.style[i]];
-      const layer = toLayer(geometries[rows.geom[i]], style);
-      if (!layer) continue;
-      tag(layer, { type: "Feature", properties: {
-        project_id: rows.id[i], name: rows.name[i],
-        status_label: args.status_labels[rows.status[i]] } }, style);
-      groups[rows.layer[i]].addLayer(layer);
+    for (const entry of state.switches) {
+      entry._canvas = null; // the old data's switches must not redraw anything
+      map.removeLayer(entry);
     }
+    const rows = JSON.parse(text(args.features));
+    state.canvas.setData(args, rows, JSON.parse(text(args.geometries)));
     const overlays = {};
-    groups.forEach((group, i) => {
-      group.bindTooltip(tooltip(args.fields), { sticky: true });
-      group.on("mouseover", (e) => source(e).setStyle({ weight: 6 }));
-      group.on("mouseout", (e) => source(e).setStyle({ weight: source(e).baseStyle.weight }));
-      group.on("click", (e) => post("streamlit:setComponentValue", {
-        value: { project_id: source(e).feature.properties.project_id, at: Date.now() },
-        dataType: "json",
-      }));
-      group.addTo(map);
-      overlays[args.layers[i]] = group;
+    args.layers.forEach((name, i) => {
+      const entry = new CategorySwitch(state.canvas, i);
+      entry.addTo(map);
+      overlays[name] = entry;
     });
-    state.groups = groups;
+    state.switches = Object.values(overlays);
     state.control = L.control.layers(null, overlays, { collapsed: false }).addTo(map);
   }
 
@@ -126,23 +407,36 @@
     legend.innerHTML = html;
   }
 
+  function createMap(element) {
+    const map = L.map(element, { preferCanvas: true, zoomControl: true });
+    window.projectMap = map; // found by the browser tests and the benchmark
+    // County outlines draw on their own canvas under the projects, whatever the order.
+    map.createPane("counties").style.zIndex = 350;
+    // The hovered project, redrawn heavier above the canvas; it never takes the mouse.
+    const highlight = map.createPane("highlight");
+    highlight.style.zIndex = 450;
+    highlight.style.pointerEvents = "none";
+    L.control.scale().addTo(map);
+    new ResizeObserver(() => map.invalidateSize()).observe(element);
+    return map;
+  }
+
   function render(args) {
     const element = document.getElementById("map");
     element.style.height = `${args.height}px`;
-    if (!state.map) {
-      state.map = L.map(element, { preferCanvas: true, zoomControl: true });
-      window.projectMap = state.map; // found by the browser tests and the benchmark
-      // County outlines draw on their own canvas under the projects, whatever the order.
-      state.map.createPane("counties").style.zIndex = 350;
-      L.control.scale().addTo(state.map);
-      new ResizeObserver(() => state.map.invalidateSize()).observe(element);
-    }
+    if (!state.map) state.map = createMap(element);
     const map = state.map;
     const boundsKey = JSON.stringify(args.bounds);
     if (boundsKey !== state.boundsKey) {
       map.invalidateSize();
       map.fitBounds(args.bounds);
       state.boundsKey = boundsKey;
+    }
+    if (!state.canvas) {
+      state.canvas = new FeatureCanvas({ padding: 0.1 });
+      state.canvas._highlightRenderer = L.svg({ pane: "highlight" });
+      state.canvas._tooltip = L.tooltip({ sticky: true, direction: "auto", offset: [12, 0] });
+      state.canvas.addTo(map);
     }
     const tilesKey = JSON.stringify(args.tiles);
     if (tilesKey !== state.tilesKey) {
