@@ -50,28 +50,42 @@
     }
   }
 
+  // Leaflet's Web Mercator (EPSG:3857) at zoom 0, inlined: a call through L.CRS per vertex
+  // was a good part of the time to take in 100,000 projects.
+  const MAX_LAT = 85.0511287798;
+  function projectRun(coords) {
+    const xy = new Float64Array(coords.length * 2);
+    for (let i = 0; i < coords.length; i++) {
+      const lat = Math.max(Math.min(MAX_LAT, coords[i][1]), -MAX_LAT);
+      const sin = Math.sin(lat * Math.PI / 180);
+      xy[2 * i] = 256 * (0.5 + coords[i][0] / 360);
+      xy[2 * i + 1] = 256 * (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI));
+    }
+    return xy;
+  }
+
   // A geometry as flat runs of projected (zoom 0) pixel coordinates, with its kind and box.
-  function project(geometry, crs) {
+  function project(geometry) {
     const runs = [];
     let kind = POINT;
-    const run = (coords) => {
-      const xy = new Float64Array(coords.length * 2);
-      coords.forEach((c, i) => {
-        const p = crs.latLngToPoint(L.latLng(c[1], c[0]), 0);
-        xy[2 * i] = p.x;
-        xy[2 * i + 1] = p.y;
-      });
-      runs.push(xy);
-    };
     const walk = (g, top) => {
       const c = g.coordinates;
       switch (g.type) {
-        case "Point": run([c]); break;
-        case "MultiPoint": c.forEach((p) => run([p])); break;
-        case "LineString": kind = top ? LINE : kind; run(c); break;
-        case "MultiLineString": kind = top ? LINE : kind; c.forEach(run); break;
-        case "Polygon": kind = top ? AREA : kind; c.forEach(run); break;
-        case "MultiPolygon": kind = top ? AREA : kind; c.forEach((p) => p.forEach(run)); break;
+        case "Point": runs.push(projectRun([c])); break;
+        case "MultiPoint": c.forEach((p) => runs.push(projectRun([p]))); break;
+        case "LineString": kind = top ? LINE : kind; runs.push(projectRun(c)); break;
+        case "MultiLineString":
+          kind = top ? LINE : kind;
+          c.forEach((line) => runs.push(projectRun(line)));
+          break;
+        case "Polygon":
+          kind = top ? AREA : kind;
+          c.forEach((ring) => runs.push(projectRun(ring)));
+          break;
+        case "MultiPolygon":
+          kind = top ? AREA : kind;
+          c.forEach((p) => p.forEach((ring) => runs.push(projectRun(ring))));
+          break;
         case "GeometryCollection": // drawn as the kind of its first member
           g.geometries.forEach((m, i) => walk(m, top && i === 0));
           break;
@@ -100,19 +114,20 @@
     return Math.hypot(px - ax - t * dx, py - ay - t * dy);
   }
 
-  const FeatureCanvas = L.Canvas.extend({
-    setData: function (args, rows, geometries) {
-      const crs = this._map.options.crs;
-      this._args = args;
+  // Draws shapes on one canvas (built on L.Canvas, which keeps its placement, padding and
+  // zoom animation): row i is geometry rows.geom[i] in style rows.style[i], in category
+  // rows.layer[i]. Areas are drawn under lines under points. Takes no mouse events.
+  const ShapeCanvas = L.Canvas.extend({
+    setData: function (styles, rows, geometries, layers) {
       this._rows = rows;
       this._geometries = geometries;
-      this._shapes = geometries.map((g) => project(g, crs));
-      this._styles = args.styles.map((s) => Object.assign({ dashes: dashes(s) }, s));
-      this._shown = args.layers.map(() => true);
-      this._drawnFlags = new Uint8Array(rows.id.length);
-      // Feature indices by kind and style, drawn kind by kind: areas under lines under points.
+      this._shapes = geometries.map(project);
+      this._styles = styles.map((s) => Object.assign({ dashes: dashes(s) }, s));
+      this._shown = new Array(layers).fill(true);
+      this._drawnFlags = new Uint8Array(rows.geom.length);
+      // Row indices by kind and style, drawn kind by kind.
       this._batches = [[], [], []].map(() => this._styles.map(() => []));
-      for (let i = 0; i < rows.id.length; i++) {
+      for (let i = 0; i < rows.geom.length; i++) {
         this._batches[this._shapes[rows.geom[i]].kind][rows.style[i]].push(i);
       }
       this._redraw();
@@ -122,37 +137,6 @@
       if (!this._shown || this._shown[layer] === shown) return;
       this._shown[layer] = shown;
       this._redraw();
-    },
-
-    // The project ids the last redraw put on the canvas (for the tests and the benchmark).
-    drawnProjects: function () {
-      const ids = [];
-      if (!this._drawnFlags) return ids;
-      this._drawnFlags.forEach((drawn, i) => { if (drawn) ids.push(this._rows.id[i]); });
-      return ids;
-    },
-
-    // A container point inside a drawn project, or null (for the tests: a place to click).
-    target: function (projectId) {
-      const i = this._rows.id.indexOf(projectId);
-      if (i < 0 || !this._drawnFlags[i]) return null;
-      const size = this._map.getSize();
-      const inside = (p) => p.x > 5 && p.y > 5 && p.x < size.x - 5 && p.y < size.y - 5;
-      const shape = this._shapes[this._rows.geom[i]];
-      const toContainer = (x, y) => this._map.layerPointToContainerPoint(this._layerPoint(x, y));
-      const candidates = [];
-      for (const xy of shape.runs) {
-        if (shape.kind === POINT) candidates.push(toContainer(xy[0], xy[1]));
-        for (let j = 0; shape.kind === LINE && j + 3 < xy.length; j += 2) {
-          candidates.push(toContainer((xy[j] + xy[j + 2]) / 2, (xy[j + 1] + xy[j + 3]) / 2));
-        }
-      }
-      if (shape.kind === AREA) {
-        candidates.push(toContainer((shape.box[0] + shape.box[2]) / 2,
-          (shape.box[1] + shape.box[3]) / 2));
-      }
-      const found = candidates.find((p) => inside(p) && this._hit(this._map.containerPointToLayerPoint(p)) === i);
-      return found ? [found.x, found.y] : null;
     },
 
     _layerPoint: function (x, y) {
@@ -243,6 +227,45 @@
         paint(style, style.fill !== false, "nonzero");
       });
       ctx.globalAlpha = 1;
+    },
+
+    _onClick: function () {},
+    _onMouseMove: function () {},
+    _handleMouseOut: function () {},
+  });
+
+  // The projects: a ShapeCanvas that answers clicks (sent to Python) and hovers (tooltip,
+  // highlight) by a scan of what it drew.
+  const FeatureCanvas = ShapeCanvas.extend({
+    // The project ids the last redraw put on the canvas (for the tests and the benchmark).
+    drawnProjects: function () {
+      const ids = [];
+      if (!this._drawnFlags) return ids;
+      this._drawnFlags.forEach((drawn, i) => { if (drawn) ids.push(this._rows.id[i]); });
+      return ids;
+    },
+
+    // A container point inside a drawn project, or null (for the tests: a place to click).
+    target: function (projectId) {
+      const i = this._rows.id.indexOf(projectId);
+      if (i < 0 || !this._drawnFlags[i]) return null;
+      const size = this._map.getSize();
+      const inside = (p) => p.x > 5 && p.y > 5 && p.x < size.x - 5 && p.y < size.y - 5;
+      const shape = this._shapes[this._rows.geom[i]];
+      const toContainer = (x, y) => this._map.layerPointToContainerPoint(this._layerPoint(x, y));
+      const candidates = [];
+      for (const xy of shape.runs) {
+        if (shape.kind === POINT) candidates.push(toContainer(xy[0], xy[1]));
+        for (let j = 0; shape.kind === LINE && j + 3 < xy.length; j += 2) {
+          candidates.push(toContainer((xy[j] + xy[j + 2]) / 2, (xy[j + 1] + xy[j + 3]) / 2));
+        }
+      }
+      if (shape.kind === AREA) {
+        candidates.push(toContainer((shape.box[0] + shape.box[2]) / 2,
+          (shape.box[1] + shape.box[3]) / 2));
+      }
+      const found = candidates.find((p) => inside(p) && this._hit(this._map.containerPointToLayerPoint(p)) === i);
+      return found ? [found.x, found.y] : null;
     },
 
     // The drawn project under a layer point: points over lines over areas, nearest first.
@@ -353,20 +376,22 @@
   });
 
   const state = {
-    map: null, canvas: null, tilesKey: null, tiles: [], baseKey: null, base: null,
-    focusKey: null, focus: null, dataKey: null, control: null, switches: [], boundsKey: null,
+    map: null, canvas: null, outlines: null, tilesKey: null, tiles: [], baseKey: null,
+    focusKey: null, dataKey: null, control: null, switches: [], boundsKey: null,
     legendKey: null,
   };
 
-  function outlines(source, style) {
-    const group = L.featureGroup();
-    if (!source) return group;
-    for (const geometry of JSON.parse(source)) {
-      const layer = toLayer(geometry, Object.assign({ interactive: false, pane: "counties" },
-        style));
-      if (layer) group.addLayer(layer);
-    }
-    return group;
+  // County outlines (and the focused ones, heavier) on their own canvas under the projects.
+  function setOutlines(args) {
+    const base = args.base ? JSON.parse(args.base) : [];
+    const focus = args.focus ? JSON.parse(args.focus) : [];
+    const geometries = base.concat(focus);
+    const rows = {
+      geom: geometries.map((_, i) => i),
+      style: geometries.map((_, i) => (i < base.length ? 0 : 1)),
+      layer: geometries.map(() => 0),
+    };
+    state.outlines.setData([args.base_style, args.focus_style], rows, geometries, 1);
   }
 
   function drawFeatures(args) {
@@ -377,7 +402,8 @@
       map.removeLayer(entry);
     }
     const rows = JSON.parse(text(args.features));
-    state.canvas.setData(args, rows, JSON.parse(text(args.geometries)));
+    state.canvas._args = args;
+    state.canvas.setData(args.styles, rows, JSON.parse(text(args.geometries)), args.layers.length);
     const overlays = {};
     args.layers.forEach((name, i) => {
       const entry = new CategorySwitch(state.canvas, i);
@@ -433,6 +459,7 @@
       state.boundsKey = boundsKey;
     }
     if (!state.canvas) {
+      state.outlines = new ShapeCanvas({ padding: 0.1, pane: "counties" }).addTo(map);
       state.canvas = new FeatureCanvas({ padding: 0.1 });
       state.canvas._highlightRenderer = L.svg({ pane: "highlight" });
       state.canvas._tooltip = L.tooltip({ sticky: true, direction: "auto", offset: [12, 0] });
@@ -443,14 +470,9 @@
       setTiles(args.tiles);
       state.tilesKey = tilesKey;
     }
-    if (args.base !== state.baseKey) {
-      if (state.base) map.removeLayer(state.base);
-      state.base = outlines(args.base, args.base_style).addTo(map);
+    if (args.base !== state.baseKey || args.focus !== state.focusKey) {
+      setOutlines(args);
       state.baseKey = args.base;
-    }
-    if (args.focus !== state.focusKey) {
-      if (state.focus) map.removeLayer(state.focus);
-      state.focus = outlines(args.focus, args.focus_style).addTo(map);
       state.focusKey = args.focus;
     }
     if (args.data_key !== state.dataKey) {
