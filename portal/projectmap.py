@@ -105,15 +105,22 @@ class PreparedProjects:
 
     Row ``i`` is one project; ``shape[i]`` indexes ``shapes``, the distinct
     geometries as GeoJSON text (projects sharing a county outline share one).
+    Ids and names are kept as JSON literals (names HTML-escaped first): joining
+    them is several times faster than encoding them again on every rerun.
     """
 
     row: pd.Index  # project_id -> row
-    names: np.ndarray  # HTML-escaped
+    id_literals: np.ndarray  # str, JSON
+    name_literals: np.ndarray  # str, JSON of the HTML-escaped name
     categories: np.ndarray
     precisions: np.ndarray
     overdue: np.ndarray  # bool
     shape: np.ndarray  # int
     shapes: np.ndarray  # str
+
+
+def _literals(texts: pd.Series) -> np.ndarray:
+    return np.array([json.dumps(t, ensure_ascii=False) for t in texts], dtype=object)
 
 
 def prepare_projects(projects: gpd.GeoDataFrame, *, basemap: Basemap) -> PreparedProjects:
@@ -127,7 +134,8 @@ def prepare_projects(projects: gpd.GeoDataFrame, *, basemap: Basemap) -> Prepare
     shape, shapes = pd.factorize(pd.Series(texts, dtype=object))
     return PreparedProjects(
         row=pd.Index(located["project_id"].astype(str)),
-        names=located["name"].astype(str).map(html.escape).to_numpy(dtype=object),
+        id_literals=_literals(located["project_id"].astype(str)),
+        name_literals=_literals(located["name"].astype(str).map(html.escape)),
         categories=located["category"].astype(str).to_numpy(dtype=object),
         precisions=located["precision"].astype(str).to_numpy(dtype=object),
         overdue=located["overdue"].fillna(False).astype(bool).to_numpy(),
@@ -168,7 +176,8 @@ def _feature_rows(
     keep = row >= 0  # unlocated projects have no row: they are listed, not drawn
     statuses = selected[status_column].astype(object).to_numpy()[keep]
     row = row[keep]
-    layers = [c for c in CATEGORIES if c in set(prepared.categories[row])]
+    present = set(pd.unique(prepared.categories[row]))
+    layers = [c for c in CATEGORIES if c in present]
     layer = pd.Index(layers).get_indexer(prepared.categories[row])
     on_map = layer >= 0
     row, layer, statuses = row[on_map], layer[on_map], statuses[on_map]
@@ -181,12 +190,13 @@ def _feature_rows(
         for c in combos.tolist()
     ]  # fmt: skip
     used, geom = np.unique(prepared.shape[row], return_inverse=True)
-    columns = {"id": prepared.row[row].tolist(), "name": prepared.names[row].tolist(),
-               "geom": geom.tolist(), "style": style.tolist(), "status": status.tolist(),
-               "layer": layer.tolist()}  # fmt: skip
+    numbers = {"geom": geom, "style": style, "status": status, "layer": layer}
+    columns = {"id": "[" + ",".join(prepared.id_literals[row]) + "]",
+               "name": "[" + ",".join(prepared.name_literals[row]) + "]",
+               **{key: json.dumps(values.tolist()) for key, values in numbers.items()}}  # fmt: skip
     return {
         "geometries": "[" + ",".join(prepared.shapes[used]) + "]",
-        "features": json.dumps(columns, ensure_ascii=False, separators=(",", ":")),
+        "features": "{" + ",".join(f'"{key}":{text}' for key, text in columns.items()) + "}",
         "styles": styles,
         "status_labels": [html.escape(translate(s, lang)) for s in status_names],
         "layers": [html.escape(translate(c, lang)) for c in layers],
@@ -221,10 +231,10 @@ def build_project_map(
     focus = for_basemap(focus, basemap) if focus is not None and len(focus) else None
     minx, miny, maxx, maxy = (focus if focus is not None else counties).total_bounds
     args = _feature_rows(selected, prepared, lang=lang, status_column=status_column)
-    args["data_key"] = hashlib.sha1(
-        json.dumps([args["geometries"], args["features"], args["styles"],
-                    args["status_labels"], args["layers"]]).encode()
-    ).hexdigest()  # fmt: skip
+    digest = hashlib.sha1(args["geometries"].encode())
+    digest.update(args["features"].encode())
+    digest.update(json.dumps([args["styles"], args["status_labels"], args["layers"]]).encode())
+    args["data_key"] = digest.hexdigest()  # the browser redraws only when this changes
     args.update(
         fields=[html.escape(translate("name", lang)), html.escape(translate("status", lang))],
         base=outlines if outlines is not None else outlines_text(counties),
