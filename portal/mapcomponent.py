@@ -39,17 +39,21 @@ _LAST_CLICK = "{key}_last_click"
 _BINARY_ARGS = ("geometries", "features")
 
 
+def _datum(gcj02: bool) -> Basemap:
+    """A basemap standing for its datum: all that the cached work below depends on."""
+    return Basemap("amap" if gcj02 else OFFLINE, gcj02=gcj02)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _prepared(store_key: str, gcj02: bool, _projects: gpd.GeoDataFrame) -> PreparedProjects:
     """The store's projects ready to draw, once per store version and datum."""
-    return prepare_projects(_projects, basemap=Basemap("amap" if gcj02 else OFFLINE, gcj02=gcj02))
+    return prepare_projects(_projects, basemap=_datum(gcj02))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _outlines(adcodes: tuple[str, ...], gcj02: bool, _counties: gpd.GeoDataFrame) -> str:
     """The context outlines as text, once per set of counties and datum."""
-    return outlines_text(for_basemap(_counties, Basemap("amap" if gcj02 else OFFLINE,
-                                                        gcj02=gcj02)))  # fmt: skip
+    return outlines_text(for_basemap(_counties, _datum(gcj02)))
 
 
 def render_project_map(
@@ -79,7 +83,7 @@ def render_project_map(
                              status_column=status_column, basemap=basemap, prepared=prepared,
                              outlines=outlines)  # fmt: skip
     # The two large texts go as bytes: Streamlit then sends them as they are, not
-    # JSON-escaped inside its JSON (a third larger, and slower to decode).
+    # as strings inside its JSON, where every quote is escaped and read twice.
     binary = {name: str(args.pop(name)).encode() for name in _BINARY_ARGS}
     value = _component(**args, **binary, height=height, key=key, default=None)
     if not isinstance(value, dict) or not value.get("project_id"):
