@@ -155,12 +155,22 @@ TARGET_JS = """() => {
 }"""
 
 
-def _click_first_feature(page) -> None:
+def _first_feature_on_page(page) -> tuple[float, float]:
     frame = _map_frame(page)
     target = frame.evaluate(TARGET_JS)
     assert target, "no drawn feature inside the map view"
     box = frame.locator(".leaflet-container").bounding_box()
-    page.mouse.click(box["x"] + target[0], box["y"] + target[1])
+    return box["x"] + target[0], box["y"] + target[1]
+
+
+def _hover_first_feature(page) -> None:
+    x, y = _first_feature_on_page(page)
+    page.mouse.move(x - 20, y)
+    page.mouse.move(x, y, steps=5)
+
+
+def _click_first_feature(page) -> None:
+    page.mouse.click(*_first_feature_on_page(page))
 
 
 def _drawn(page, at_least: int = 1) -> int:
@@ -169,6 +179,17 @@ def _drawn(page, at_least: int = 1) -> int:
     count = frame.evaluate(DRAWN_JS)
     while count < at_least and time.monotonic() < deadline:
         page.wait_for_timeout(250)
+        count = frame.evaluate(DRAWN_JS)
+    return count
+
+
+def _drawn_settles(page, done) -> int:
+    """The drawn count once ``done(count)`` holds (or after 30 s, whatever it is then)."""
+    frame = _map_frame(page)
+    deadline = time.monotonic() + 30
+    count = frame.evaluate(DRAWN_JS)
+    while not done(count) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
         count = frame.evaluate(DRAWN_JS)
     return count
 
@@ -191,6 +212,13 @@ def test_project_map_draws_offline_on_a_canvas(portal_url, browser) -> None:
         assert frame.locator("#map-legend").is_visible()
         page.wait_for_timeout(2000)  # let any late request show up before the checks below
         page.screenshot(path=str(ARTIFACTS / "project_map.png"), full_page=True)
+        # The layer control hides a category on the shared canvas, and shows it again.
+        everything = _drawn(page)
+        switch = frame.locator(".leaflet-control-layers label", has_text="水库")
+        switch.click()
+        assert _drawn_settles(page, lambda n: n < everything) < everything
+        switch.click()
+        assert _drawn_settles(page, lambda n: n == everything) == everything
     finally:
         context.close()
     assert outside == [], f"requests left localhost: {outside}"
@@ -220,6 +248,10 @@ def test_clicking_a_feature_opens_its_details(portal_url, browser) -> None:
                   wait_until="domcontentloaded")  # fmt: skip
         page.get_by_text("点击地图上的项目或表格中的一行查看详情。").wait_for(timeout=60_000)
         _drawn(page)
+        _hover_first_feature(page)  # a tooltip names the project and its stage
+        tooltip = _map_frame(page).locator(".leaflet-tooltip")
+        tooltip.wait_for(timeout=10_000)
+        assert "名称" in tooltip.inner_text() and "状态" in tooltip.inner_text()
         _click_first_feature(page)
         page.get_by_text("各文件的表述").wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "details.png"), full_page=True)
