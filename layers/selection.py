@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from layers.assemble import LIST_SEPARATOR
@@ -56,16 +57,24 @@ def in_counties(
 
 
 def statuses_as_of(projects: pd.DataFrame, year: int) -> pd.Series:
-    """Each project's stage as of ``year`` (None: no document had named it yet)."""
-    return pd.Series(
+    """Each project's stage as of ``year`` (None: no document had named it yet).
+
+    Worked out once per distinct (stages, first year): projects share a few such
+    histories, and a call per project took half a second at 100,000 projects, on
+    every filter change of the portal.
+    """
+    stages = projects["stages"].astype("string").fillna("")
+    firsts = pd.to_numeric(projects["first_year"], errors="coerce").astype("Int64")
+    codes, _ = pd.factorize(stages + "#" + firsts.astype("string").fillna(""))
+    _, first_rows = np.unique(codes, return_index=True)
+    values = np.array(
         [
-            status_from_stages(stages if isinstance(stages, str) else "",
-                               None if pd.isna(first) else int(first), year)
-            for stages, first in zip(projects["stages"], projects["first_year"], strict=True)
+            status_from_stages(stage, None if pd.isna(first) else int(first), year)
+            for stage, first in zip(stages.iloc[first_rows], firsts.iloc[first_rows], strict=True)
         ],
-        index=projects.index,
-        dtype="object",
-    )  # fmt: skip
+        dtype=object,
+    )
+    return pd.Series(values[codes], index=projects.index, dtype="object")
 
 
 def select_projects(

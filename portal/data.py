@@ -73,6 +73,22 @@ def _load_store(spec: str, version: str) -> StoreContents:
     return read_store(StoreLocation.parse(spec))
 
 
+def _spec(location: StoreLocation) -> str:
+    if location.kind == "gpkg":
+        return str(location.path)
+    return f"{location.dsn}?schema={location.schema}"
+
+
+def store_key() -> str:
+    """The store and its version in one string, to cache work done per store under.
+
+    Take it before :func:`load_store`: should the store change in between, the
+    work is redone on the next rerun instead of being kept under the new version.
+    """
+    location = store_location()
+    return f"{_spec(location)}@{_version(location)}"
+
+
 def load_store() -> StoreContents:
     """The store's contents (cached per store version).
 
@@ -82,12 +98,7 @@ def load_store() -> StoreContents:
         If there is no store yet or it is incomplete.
     """
     location = store_location()
-    spec = (
-        str(location.path)
-        if location.kind == "gpkg"
-        else f"{location.dsn}?schema={location.schema}"
-    )
-    return _load_store(spec, _version(location))
+    return _load_store(_spec(location), _version(location))
 
 
 def filter_options(

@@ -15,6 +15,7 @@ from portal.basemaps import available_basemaps, tianditu_key
 from portal.details import render_details
 from portal.filters import render_sidebar
 from portal.i18n import translate
+from portal.mapcomponent import render_project_map
 from portal.mapview import build_county_map
 from portal.overview import render_overview
 from portal.presentation import (
@@ -23,12 +24,10 @@ from portal.presentation import (
     render_presentation_header,
     view_title,
 )
-from portal.projectmap import build_project_map
 from portal.state import LANG_KEY, MAP_KEY, SELECTED_KEY
 
 MAP_HEIGHT = 640
 PRESENTATION_HEIGHT = 820
-LAST_CLICK_KEY = "last_map_click"
 
 
 def current_language() -> str:
@@ -50,20 +49,12 @@ def _header() -> str:
     return lang
 
 
-def _clicked_project(result: dict | None) -> None:
-    """A click on the map selects that project (only a new click: the map remembers the last)."""
-    feature = (result or {}).get("last_active_drawing") or {}
-    project_id = (feature.get("properties") or {}).get("project_id")
-    if project_id and project_id != st.session_state.get(LAST_CLICK_KEY):
-        st.session_state[LAST_CLICK_KEY] = project_id
-        st.session_state[SELECTED_KEY] = project_id
-
-
 def render() -> None:
     """Draw the page. Expected failures (no store, bad catalog...) show as st.error."""
     lang = _header()
     try:
         counties = data.load_corpus_counties()
+        store_key = data.store_key()  # before the store: see its docstring
         contents = data.load_store()
     except StoreError as exc:
         st.error(f"{translate('no_store', lang)}\n\n{exc}")
@@ -93,24 +84,24 @@ def render() -> None:
     if presenting:
         title = view_title(filters, options, lang=lang)
         render_presentation_header(title, lang=lang)
-        fmap = build_project_map(selected, counties=counties, focus=focus, lang=lang,
-                                 status_column=status_column, basemap=basemap)  # fmt: skip
-        st_folium(fmap, height=PRESENTATION_HEIGHT, use_container_width=True, render=False,
-                  returned_objects=[], key=MAP_KEY)  # fmt: skip
+        render_project_map(selected, projects=contents.projects, store_key=store_key,
+                           counties=counties, focus=focus, lang=lang, basemap=basemap,
+                           status_column=status_column, height=PRESENTATION_HEIGHT,
+                           key=MAP_KEY)  # fmt: skip
         render_figure_export(selected, counties=counties, focus=focus, title=title, lang=lang,
                              boundary_source=data.load_boundary_source())  # fmt: skip
         return
     st.markdown(f"**{translate('summary', lang, n=len(selected), year=filters.year)}**")
     map_col, detail_col = st.columns([3, 2])
     with map_col:
-        fmap = build_project_map(selected, counties=counties, lang=lang, focus=focus,
-                                 status_column=status_column, basemap=basemap)  # fmt: skip
         # Only clicks come back: panning and zooming must not rerun the app.
-        # render=False: streamlit-folium renders the map itself once; its extra full
-        # render doubled the time to draw thousands of features.
-        result = st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, render=False,
-                           returned_objects=["last_active_drawing"], key=MAP_KEY)  # fmt: skip
-        _clicked_project(result)
+        clicked = render_project_map(
+            selected, projects=contents.projects, store_key=store_key, counties=counties,
+            focus=focus, lang=lang, basemap=basemap, status_column=status_column,
+            height=MAP_HEIGHT, key=MAP_KEY,
+        )  # fmt: skip
+        if clicked:
+            st.session_state[SELECTED_KEY] = clicked
         st.caption(translate("map_caption", lang, n=len(view_counties),
                              source=data.load_boundary_source()))  # fmt: skip
     render_overview(contents, selected, lang=lang, status_column=status_column)

@@ -19,15 +19,21 @@ from portal.state import EXPORT_KEY, SELECTED_KEY, TABLE_KEY
 TABLE_COLUMNS = ("name", "category", "status", "target_year", "counties", "precision")
 
 
+def _translated(codes: pd.Series, lang: str) -> pd.Series:
+    """Codes to labels, looked up once per distinct code (100,000 rows, a handful of codes)."""
+    text = codes.astype(str)
+    return text.map({code: translate(code, lang) for code in text.unique()})
+
+
 def table_frame(selected: gpd.GeoDataFrame, *, lang: str, status_column: str) -> pd.DataFrame:
     """The table under the map: translated codes, one row per project, sortable."""
     return pd.DataFrame({
         translate("name", lang): selected["name"].astype(str),
-        translate("category", lang): selected["category"].map(lambda c: translate(c, lang)),
-        translate("status", lang): selected[status_column].map(lambda s: translate(str(s), lang)),
+        translate("category", lang): _translated(selected["category"], lang),
+        translate("status", lang): _translated(selected[status_column], lang),
         translate("target_year", lang): selected["target_year"],
         translate("counties", lang): selected["counties"].fillna("").str.replace("|", "、"),
-        translate("precision", lang): selected["precision"].map(lambda p: translate(p, lang)),
+        translate("precision", lang): _translated(selected["precision"], lang),
         translate("overdue", lang): selected["overdue"].fillna(False).astype(bool),
     }).reset_index(drop=True)  # fmt: skip
 

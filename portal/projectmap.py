@@ -9,25 +9,34 @@
 * everything draws on a canvas (thousands of features stay fluid) and only the
   filtered features are sent to the browser.
 
-Text from documents is escaped before it reaches the tooltip: folium inserts
-tooltip values into the page as markup.
+This module decides what is drawn and how; the browser side
+(``portal/frontend/project_map``, wrapped by :mod:`portal.mapcomponent`) only
+draws it. Building a folium map per rerun cost seconds at 10,000 features (its
+template and a Python style call per feature), so the map is sent as compact
+data instead: the work that depends only on the store (escaping names, lighter
+geometry, the GCJ-02 shift) is done once per store in :func:`prepare_projects`,
+and a county outline shared by many county-precision projects travels once.
+
+Text from documents is HTML-escaped here, before it leaves Python: the browser
+inserts the tooltip's values into the page as markup.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+from dataclasses import dataclass
 
-import folium
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
 
 from layers.store import CATEGORIES
-from portal.assets import localise_map_assets
-from portal.basemaps import OFFLINE, Basemap, add_tiles, for_basemap
+from portal.basemaps import OFFLINE, Basemap, for_basemap
 from portal.i18n import translate
-from portal.mapview import DISPLAY_TOLERANCE_DEG, counties_for_display
+from portal.mapview import DISPLAY_TOLERANCE_DEG
 
 STATUS_COLORS = {
     "completed": "#2f855a",
@@ -41,47 +50,14 @@ LINE_DASH = {"completed": None, "under_construction": "10 6", "preparatory": "2 
 LINE_OPACITY = {"completed": 0.95, "under_construction": 0.9, "preparatory": 0.7,
                 "proposed": 0.6}  # fmt: skip
 AREA_PRECISIONS = frozenset({"county", "city"})
-_BASE_STYLE = {"color": "#a0aec0", "weight": 0.8, "fillColor": "#f7fafc", "fillOpacity": 0.25}
-_FOCUS_STYLE = {"color": "#2d3748", "weight": 2.5, "fill": False}
+BASE_STYLE = {"color": "#a0aec0", "weight": 0.8, "fillColor": "#f7fafc", "fillOpacity": 0.25}
+FOCUS_STYLE = {"color": "#2d3748", "weight": 2.5, "fill": False}
+COORDINATE_DECIMALS = 5
+"""Coordinates sent to the browser are rounded to about a metre: display only, never stored."""
 
-
-def features_for_display(
-    selected: gpd.GeoDataFrame, *, lang: str, status_column: str = "status"
-) -> gpd.GeoDataFrame:
-    """The columns the browser needs, escaped, with lighter polygons; unlocated left out."""
-    shown = selected[selected.geometry.notna()].copy()
-    shown["shown_status"] = shown[status_column].astype(object)
-    out = gpd.GeoDataFrame(
-        {
-            "project_id": shown["project_id"].astype(str),
-            "name": shown["name"].astype(str).map(html.escape),
-            "status_label": shown["shown_status"].map(lambda s: translate(s, lang)),
-            "status": shown["shown_status"].astype(str),
-            "category": shown["category"].astype(str),
-            "precision": shown["precision"].astype(str),
-            "overdue": shown["overdue"].fillna(False).astype(bool),
-        },
-        geometry=shown.geometry.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True),
-        crs=selected.crs,
-    )
-    return out
-
-
-def feature_collection(frame: gpd.GeoDataFrame) -> dict:
-    """The frame as a GeoJSON FeatureCollection, built in one vectorised pass.
-
-    geopandas' ``__geo_interface__`` walks the rows in Python (and folium asks for
-    it twice); with thousands of features that dominated the time to draw a map.
-    """
-    geometries = shapely.to_geojson(frame.geometry.to_numpy())
-    properties = frame.drop(columns="geometry").to_dict("records")
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": props, "geometry": json.loads(geom)}
-            for props, geom in zip(properties, geometries, strict=True)
-        ],
-    }
+# Style classes of a precision: an area outline, a township ring, or a drawn place.
+_AREA, _NEAR, _PLACE = 0, 1, 2
+_CLASS_PRECISION = ("county", "near", "route")  # one precision standing for each class
 
 
 def feature_style(properties: dict) -> dict:
@@ -102,7 +78,83 @@ def feature_style(properties: dict) -> dict:
     return style
 
 
-def _legend(lang: str) -> MacroElement:
+def geojson_texts(geometries: gpd.GeoSeries | np.ndarray) -> np.ndarray:
+    """Each geometry as GeoJSON text, lighter for display (simplified, rounded).
+
+    A point is written as its bare ``[x, y]`` pair, which the browser reads as a
+    point: most projects of a large store are points, and the full GeoJSON
+    object took half again the bytes and an object each to read. One vectorised
+    pass through GEOS: walking features in Python dominated the time to draw a
+    map of thousands of projects.
+    """
+    values = np.asarray(geometries, dtype=object)
+    light = shapely.simplify(values, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    rounded = shapely.transform(light, lambda xy: np.round(xy, COORDINATE_DECIMALS))
+    texts = shapely.to_geojson(rounded)
+    points = shapely.get_type_id(rounded) == 0
+    points &= ~shapely.is_empty(rounded)
+    if points.any():
+        xy = shapely.get_coordinates(rounded[points])
+        texts[points] = [f"[{x!r},{y!r}]" for x, y in xy.tolist()]
+    return texts
+
+
+def outlines_text(frame: gpd.GeoDataFrame | None) -> str:
+    """Unit outlines (counties, prefectures) as one JSON array of geometries ("" for none)."""
+    if frame is None or frame.empty:
+        return ""
+    if frame.crs is None or frame.crs.to_epsg() != 4326:
+        raise ValueError("outlines must be in EPSG:4326 before display")
+    return "[" + ",".join(geojson_texts(frame.geometry)) + "]"
+
+
+@dataclass(frozen=True)
+class PreparedProjects:
+    """The located projects of a store, ready to draw: made once per store and datum.
+
+    Row ``i`` is one project; ``shape[i]`` indexes ``shapes``, the distinct
+    geometries as GeoJSON text (projects sharing a county outline share one).
+    Ids and names are kept as JSON literals (names HTML-escaped first): joining
+    them is several times faster than encoding them again on every rerun.
+    """
+
+    row: pd.Index  # project_id -> row
+    id_literals: np.ndarray  # str, JSON
+    name_literals: np.ndarray  # str, JSON of the HTML-escaped name
+    categories: np.ndarray
+    precisions: np.ndarray
+    overdue: np.ndarray  # bool
+    shape: np.ndarray  # int
+    shapes: np.ndarray  # str
+
+
+def _literals(texts: pd.Series) -> np.ndarray:
+    return np.array([json.dumps(t, ensure_ascii=False) for t in texts], dtype=object)
+
+
+def prepare_projects(projects: gpd.GeoDataFrame, *, basemap: Basemap) -> PreparedProjects:
+    """Escape, lighten, shift and deduplicate the located projects (unlocated ones are left out).
+
+    On an AMap basemap every geometry is shifted into GCJ-02 first so it lines up
+    with the tiles (:func:`portal.basemaps.for_basemap`).
+    """
+    located = for_basemap(projects[projects.geometry.notna()], basemap)
+    texts = geojson_texts(located.geometry)
+    shape, shapes = pd.factorize(pd.Series(texts, dtype=object))
+    return PreparedProjects(
+        row=pd.Index(located["project_id"].astype(str)),
+        id_literals=_literals(located["project_id"].astype(str)),
+        name_literals=_literals(located["name"].astype(str).map(html.escape)),
+        categories=located["category"].astype(str).to_numpy(dtype=object),
+        precisions=located["precision"].astype(str).to_numpy(dtype=object),
+        overdue=located["overdue"].fillna(False).astype(bool).to_numpy(),
+        shape=np.asarray(shape, dtype=np.int64),
+        shapes=np.asarray(shapes, dtype=object),
+    )
+
+
+def legend_html(lang: str) -> str:
+    """The legend's markup: colours and line styles by status, overdue, precision notes."""
     line = {"completed": "solid", "under_construction": "dashed"}
     rows = "".join(
         f'<div><span style="display:inline-block;width:22px;height:0;border-top:4px '
@@ -117,17 +169,47 @@ def _legend(lang: str) -> MacroElement:
     overdue = (f'<div><span style="display:inline-block;width:22px;height:0;border-top:5px solid '
                f'{OVERDUE_COLOR};margin-right:6px;vertical-align:middle"></span>'
                f"{html.escape(translate('overdue', lang))}</div>")  # fmt: skip
-    title = html.escape(translate("legend", lang))
-    element = MacroElement()
-    element._template = Template(  # branca's documented way to add raw HTML to a map
-        "{% macro html(this, kwargs) %}"
-        '<div id="map-legend" style="position:absolute;bottom:24px;left:12px;z-index:9999;'
-        "background:rgba(255,255,255,0.92);padding:8px 10px;border-radius:6px;"
-        'font:13px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
-        f"<b>{title}</b>{rows}{overdue}{notes}</div>"
-        "{% endmacro %}"
-    )
-    return element
+    return f"<b>{html.escape(translate('legend', lang))}</b>{rows}{overdue}{notes}"
+
+
+def _style_classes(precisions: np.ndarray) -> np.ndarray:
+    area = np.isin(precisions, list(AREA_PRECISIONS))
+    return np.where(area, _AREA, np.where(precisions == "near", _NEAR, _PLACE))
+
+
+def _feature_rows(
+    selected: gpd.GeoDataFrame, prepared: PreparedProjects, *, lang: str, status_column: str
+) -> dict[str, object]:
+    """The visible projects as columns of small integers into shared tables."""
+    row = prepared.row.get_indexer(selected["project_id"].astype(str))
+    keep = row >= 0  # unlocated projects have no row: they are listed, not drawn
+    statuses = selected[status_column].astype(object).to_numpy()[keep]
+    row = row[keep]
+    present = set(pd.unique(prepared.categories[row]))
+    layers = [c for c in CATEGORIES if c in present]
+    layer = pd.Index(layers).get_indexer(prepared.categories[row])
+    on_map = layer >= 0
+    row, layer, statuses = row[on_map], layer[on_map], statuses[on_map]
+    status, status_names = pd.factorize(pd.Series(statuses, dtype=object).astype(str))
+    combined = (status * 3 + _style_classes(prepared.precisions[row])) * 2 + prepared.overdue[row]
+    combos, style = np.unique(combined, return_inverse=True)
+    styles = [
+        feature_style({"status": status_names[c // 6], "precision": _CLASS_PRECISION[c // 2 % 3],
+                       "overdue": bool(c % 2)})
+        for c in combos.tolist()
+    ]  # fmt: skip
+    used, geom = np.unique(prepared.shape[row], return_inverse=True)
+    numbers = {"geom": geom, "style": style, "status": status, "layer": layer}
+    columns = {"id": "[" + ",".join(prepared.id_literals[row]) + "]",
+               "name": "[" + ",".join(prepared.name_literals[row]) + "]",
+               **{key: json.dumps(values.tolist()) for key, values in numbers.items()}}  # fmt: skip
+    return {
+        "geometries": "[" + ",".join(prepared.shapes[used]) + "]",
+        "features": "{" + ",".join(f'"{key}":{text}' for key, text in columns.items()) + "}",
+        "styles": styles,
+        "status_labels": [html.escape(translate(s, lang)) for s in status_names],
+        "layers": [html.escape(translate(c, lang)) for c in layers],
+    }
 
 
 def build_project_map(
@@ -138,48 +220,39 @@ def build_project_map(
     lang: str,
     status_column: str = "status",
     basemap: Basemap | None = None,
-) -> folium.Map:
-    """A canvas-rendered Leaflet map of the selection over offline county outlines.
+    prepared: PreparedProjects | None = None,
+    outlines: str | None = None,
+) -> dict[str, object]:
+    """What the map component draws (its arguments): the selection over offline outlines.
 
     ``counties`` are the whole area's outlines (context); ``focus``, when the view
     is narrowed to some counties, is outlined heavier and framed by the map. An
-    online ``basemap`` adds its tiles underneath; on AMap every feature is shifted
-    into GCJ-02 first so it lines up with the tiles.
+    online ``basemap`` adds its tiles underneath; on AMap everything is shifted
+    into GCJ-02 first so it lines up with the tiles. ``prepared`` (the store's
+    projects, see :func:`prepare_projects`) and ``outlines`` (``counties`` as
+    :func:`outlines_text`) save redoing per-store work on every rerun; without
+    them they are made from ``selected`` and ``counties``.
     """
     basemap = basemap or Basemap(OFFLINE)
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
-    add_tiles(fmap, basemap)
+    if prepared is None:
+        prepared = prepare_projects(selected, basemap=basemap)
     counties = for_basemap(counties, basemap)
-    focus = for_basemap(focus, basemap) if focus is not None else None
-    selected = for_basemap(selected, basemap)
-    base = counties_for_display(counties)
-    folium.GeoJson(base[["name", "geometry"]], name=translate("county", lang),
-                   style_function=lambda _f: _BASE_STYLE, interactive=False,
-                   control=False).add_to(fmap)  # fmt: skip
-    framed = base
-    if focus is not None and len(focus):
-        framed = counties_for_display(focus)
-        folium.GeoJson(framed[["name", "geometry"]], style_function=lambda _f: _FOCUS_STYLE,
-                       interactive=False, control=False).add_to(fmap)  # fmt: skip
-    shown = features_for_display(selected, lang=lang, status_column=status_column)
-    for category in CATEGORIES:
-        part = shown[shown["category"] == category]
-        if part.empty:
-            continue
-        group = folium.FeatureGroup(name=translate(category, lang), show=True)
-        folium.GeoJson(
-            feature_collection(part),
-            style_function=lambda f: feature_style(f["properties"]),
-            highlight_function=lambda _f: {"weight": 6},
-            marker=folium.CircleMarker(radius=7),
-            tooltip=folium.GeoJsonTooltip(
-                fields=["name", "status_label"],
-                aliases=[translate("name", lang), translate("status", lang)],
-            ),
-        ).add_to(group)
-        group.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    _legend(lang).add_to(fmap)
-    minx, miny, maxx, maxy = framed.total_bounds
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    return localise_map_assets(fmap)
+    focus = for_basemap(focus, basemap) if focus is not None and len(focus) else None
+    minx, miny, maxx, maxy = (focus if focus is not None else counties).total_bounds
+    args = _feature_rows(selected, prepared, lang=lang, status_column=status_column)
+    digest = hashlib.sha1(args["geometries"].encode())
+    digest.update(args["features"].encode())
+    digest.update(json.dumps([args["styles"], args["status_labels"], args["layers"]]).encode())
+    args["data_key"] = digest.hexdigest()  # the browser redraws only when this changes
+    args.update(
+        fields=[html.escape(translate("name", lang)), html.escape(translate("status", lang))],
+        base=outlines if outlines is not None else outlines_text(counties),
+        base_style=BASE_STYLE,
+        focus=outlines_text(focus),
+        focus_style=FOCUS_STYLE,
+        bounds=[[float(miny), float(minx)], [float(maxy), float(maxx)]],
+        tiles=[{"url": url, "attribution": attribution, "subdomains": basemap.subdomains}
+               for url, attribution in basemap.tiles],
+        legend=legend_html(lang),
+    )  # fmt: skip
+    return args

@@ -38,20 +38,25 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 EXPECTED_FEATURES = 150  # drawable projects of the corpus (187 in all, every one located)
 XUANHAN_2025 = 12  # projects in or crossing 宣汉县 that documents had named by 2025
-# In the map's frame: the distinct projects drawn, found through Leaflet's own objects
-# (the canvas renderer leaves no SVG paths to count).
+# In the map's frame: the distinct projects the map's own canvas renderer put on the canvas
+# in its last redraw (portal/frontend/project_map/map.js draws every project itself: there
+# is no Leaflet layer or SVG path per project to count).
 DRAWN_JS = """() => {
-  const ids = new Set();
-  for (const key of Object.keys(window)) {
-    const value = window[key];
-    if (value && typeof L !== 'undefined' && value instanceof L.Map) {
-      value.eachLayer(layer => {
-        const p = layer.feature && layer.feature.properties;
-        if (p && p.project_id) ids.add(p.project_id);
-      });
-    }
-  }
-  return ids.size;
+  const map = window.projectMap;
+  let ids = [];
+  if (map) map.eachLayer(layer => { if (layer.drawnProjects) ids = layer.drawnProjects(); });
+  return new Set(ids).size;
+}"""
+# In the map's frame: how many pixels of the projects' canvas are not blank.
+PAINTED_JS = """() => {
+  let painted = 0;
+  window.projectMap.eachLayer(layer => {
+    if (!layer.drawnProjects) return;
+    const canvas = layer._container;
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) painted++;
+  });
+  return painted;
 }"""
 
 
@@ -125,53 +130,47 @@ def _is_local(url: str) -> bool:
 
 
 def _map_frame(page):
-    """The streamlit-folium component iframe, once Leaflet has drawn in it."""
+    """The project map component's iframe (portal/mapcomponent.py), once Leaflet is in it."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         for frame in page.frames:
-            if "streamlit_folium" in frame.url and frame.locator(".leaflet-container").count():
+            if "project_map" in frame.url and frame.locator(".leaflet-container").count():
                 return frame
         page.wait_for_timeout(250)
     pytest.fail("the map component never showed a Leaflet container")
 
 
-# A point inside the first drawn project (a point, the middle of a polygon, the middle of
-# a line's first visible segment), in the map container's pixels.
+# A point inside the first drawn project that a click there would hit (a point's centre,
+# a segment's middle, a polygon's middle), in the map container's pixels.
 TARGET_JS = """() => {
-  for (const key of Object.keys(window)) {
-    const map = window[key];
-    if (!(map && typeof L !== 'undefined' && map instanceof L.Map)) continue;
-    const size = map.getSize();
-    const inside = p => p.x > 5 && p.y > 5 && p.x < size.x - 5 && p.y < size.y - 5;
-    let found = null;
-    map.eachLayer(layer => {
-      const p = layer.feature && layer.feature.properties;
-      if (found || !p || !p.project_id) return;
-      if (layer.getLatLng) { found = map.latLngToContainerPoint(layer.getLatLng()); return; }
-      if (layer instanceof L.Polygon) {
-        const c = map.latLngToContainerPoint(layer.getBounds().getCenter());
-        if (inside(c)) found = c;
-        return;
-      }
-      const line = layer.getLatLngs();
-      for (let i = 0; i + 1 < line.length && !found; i++) {
-        const a = map.latLngToContainerPoint(line[i]), b = map.latLngToContainerPoint(line[i + 1]);
-        const m = L.point((a.x + b.x) / 2, (a.y + b.y) / 2);
-        if (inside(m)) found = m;
-      }
-    });
-    if (found) return [found.x, found.y];
-  }
-  return null;
+  let found = null;
+  window.projectMap.eachLayer(layer => {
+    if (found || !layer.drawnProjects) return;
+    for (const id of layer.drawnProjects()) {
+      found = layer.target(id);
+      if (found) return;
+    }
+  });
+  return found;
 }"""
 
 
-def _click_first_feature(page) -> None:
+def _first_feature_on_page(page) -> tuple[float, float]:
     frame = _map_frame(page)
     target = frame.evaluate(TARGET_JS)
     assert target, "no drawn feature inside the map view"
     box = frame.locator(".leaflet-container").bounding_box()
-    page.mouse.click(box["x"] + target[0], box["y"] + target[1])
+    return box["x"] + target[0], box["y"] + target[1]
+
+
+def _hover_first_feature(page) -> None:
+    x, y = _first_feature_on_page(page)
+    page.mouse.move(x - 20, y)
+    page.mouse.move(x, y, steps=5)
+
+
+def _click_first_feature(page) -> None:
+    page.mouse.click(*_first_feature_on_page(page))
 
 
 def _drawn(page, at_least: int = 1) -> int:
@@ -180,6 +179,17 @@ def _drawn(page, at_least: int = 1) -> int:
     count = frame.evaluate(DRAWN_JS)
     while count < at_least and time.monotonic() < deadline:
         page.wait_for_timeout(250)
+        count = frame.evaluate(DRAWN_JS)
+    return count
+
+
+def _drawn_settles(page, done) -> int:
+    """The drawn count once ``done(count)`` holds (or after 30 s, whatever it is then)."""
+    frame = _map_frame(page)
+    deadline = time.monotonic() + 30
+    count = frame.evaluate(DRAWN_JS)
+    while not done(count) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
         count = frame.evaluate(DRAWN_JS)
     return count
 
@@ -197,10 +207,18 @@ def test_project_map_draws_offline_on_a_canvas(portal_url, browser) -> None:
         assert _drawn(page, EXPECTED_FEATURES) >= EXPECTED_FEATURES
         frame = _map_frame(page)
         assert frame.locator(".leaflet-overlay-pane canvas").count() >= 1
+        assert frame.evaluate(PAINTED_JS) > 1000  # the projects are on the canvas, not only listed
         assert frame.evaluate("() => typeof L !== 'undefined' && L.version") == "1.9.3"
         assert frame.locator("#map-legend").is_visible()
         page.wait_for_timeout(2000)  # let any late request show up before the checks below
         page.screenshot(path=str(ARTIFACTS / "project_map.png"), full_page=True)
+        # The layer control hides a category on the shared canvas, and shows it again.
+        everything = _drawn(page)
+        switch = frame.locator(".leaflet-control-layers label", has_text="水库")
+        switch.click()
+        assert _drawn_settles(page, lambda n: n < everything) < everything
+        switch.click()
+        assert _drawn_settles(page, lambda n: n == everything) == everything
     finally:
         context.close()
     assert outside == [], f"requests left localhost: {outside}"
@@ -230,6 +248,10 @@ def test_clicking_a_feature_opens_its_details(portal_url, browser) -> None:
                   wait_until="domcontentloaded")  # fmt: skip
         page.get_by_text("点击地图上的项目或表格中的一行查看详情。").wait_for(timeout=60_000)
         _drawn(page)
+        _hover_first_feature(page)  # a tooltip names the project and its stage
+        tooltip = _map_frame(page).locator(".leaflet-tooltip")
+        tooltip.wait_for(timeout=10_000)
+        assert "名称" in tooltip.inner_text() and "状态" in tooltip.inner_text()
         _click_first_feature(page)
         page.get_by_text("各文件的表述").wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "details.png"), full_page=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import geopandas as gpd
 import pandas as pd
@@ -48,9 +49,10 @@ def test_features_shift_to_gcj02_only_on_amap(xuanhan) -> None:
     a, b = original.geometry.iloc[0].coords[0], shifted.geometry.iloc[0].coords[0]
     metres = Geod(ellps="WGS84").inv(a[0], a[1], b[0], b[1])[2]
     assert 100 < metres < 700  # the GCJ-02 offset here
-    page = build_project_map(original, counties=xuanhan, lang="zh",
-                             basemap=basemaps["amap"]).get_root().render()  # fmt: skip
-    assert "autonavi.com" in page
+    args = build_project_map(original, counties=xuanhan, lang="zh", basemap=basemaps["amap"])
+    assert "autonavi.com" in args["tiles"][0]["url"]
+    drawn = json.loads(args["geometries"])
+    assert drawn[0]["coordinates"][0] == [round(c, 5) for c in b]  # the shifted line is sent
 
 
 def test_the_view_title_says_what_is_shown() -> None:

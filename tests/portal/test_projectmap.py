@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from portal.mapcomponent import FRONTEND
 from portal.projectmap import (
     OVERDUE_COLOR,
     STATUS_COLORS,
     build_project_map,
     feature_style,
-    features_for_display,
 )
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -33,12 +35,26 @@ def _selection() -> gpd.GeoDataFrame:
     )  # fmt: skip
 
 
-def test_document_text_is_escaped_and_unlocated_projects_are_not_drawn() -> None:
-    shown = features_for_display(_selection(), lang="zh")
-    assert EVIL not in set(shown["name"])
-    assert "&lt;img src=x onerror=alert(1)&gt;" in set(shown["name"])
-    assert "ot-1" not in set(shown["project_id"])
-    assert set(shown["status_label"]) == {"在建", "建成", "规划"}
+def _rows(args: dict) -> list[dict]:
+    """The features the browser will draw, one dict each, resolved through the shared tables."""
+    columns = json.loads(args["features"])
+    geometries = json.loads(args["geometries"])
+    return [
+        {"id": pid, "name": name, "geometry": geometries[geom], "style": args["styles"][style],
+         "status": args["status_labels"][status], "layer": args["layers"][layer]}
+        for pid, name, geom, style, status, layer in zip(
+            columns["id"], columns["name"], columns["geom"], columns["style"],
+            columns["status"], columns["layer"], strict=True)
+    ]  # fmt: skip
+
+
+def test_document_text_is_escaped_and_unlocated_projects_are_not_drawn(xuanhan) -> None:
+    rows = _rows(build_project_map(_selection(), counties=xuanhan, lang="zh"))
+    names = {r["name"] for r in rows}
+    assert EVIL not in names
+    assert "&lt;img src=x onerror=alert(1)&gt;" in names
+    assert "ot-1" not in {r["id"] for r in rows}
+    assert {r["status"] for r in rows} == {"在建", "建成", "规划"}
 
 
 def test_styles_say_status_precision_and_overdue() -> None:
@@ -53,13 +69,44 @@ def test_styles_say_status_precision_and_overdue() -> None:
     assert late["color"] == OVERDUE_COLOR
 
 
-def test_the_map_is_canvas_rendered_with_one_layer_per_category(xuanhan) -> None:
-    fmap = build_project_map(_selection(), counties=xuanhan, lang="en")
-    page = fmap.get_root().render()
-    assert '"preferCanvas": true' in page
-    for name in ("Railways", "Reservoirs", "Industrial zones"):
-        assert name in page
-    assert "Other facilities" not in page  # nothing drawable in that layer
+def test_each_feature_gets_the_style_of_its_status_precision_and_overdue(xuanhan) -> None:
+    rows = {r["id"]: r for r in _rows(build_project_map(_selection(), counties=xuanhan,
+                                                        lang="en"))}  # fmt: skip
+    expected = {"rw-1": {"status": "under_construction", "precision": "route"},
+                "rs-1": {"status": "completed", "precision": "county", "overdue": True},
+                "iz-1": {"status": "proposed", "precision": "near"}}  # fmt: skip
+    for project_id, properties in expected.items():
+        assert rows[project_id]["style"] == feature_style(properties)
+    assert rows["rs-1"]["geometry"]["type"] == "Polygon"
+    assert rows["iz-1"]["geometry"] == [107.5, 31.2]  # a point travels as its bare pair
+
+
+def test_a_shared_county_outline_is_sent_once(xuanhan) -> None:
+    twice = pd.concat([_selection().iloc[[1]], _selection().iloc[[1]]], ignore_index=True)
+    twice["project_id"] = ["rs-1", "rs-2"]
+    twice["status"] = ["completed", "proposed"]
+    args = build_project_map(twice, counties=xuanhan, lang="zh")
+    assert len(json.loads(args["geometries"])) == 1
+    rows = _rows(args)
+    assert [r["id"] for r in rows] == ["rs-1", "rs-2"]
+    assert rows[0]["style"]["color"] == OVERDUE_COLOR  # both overdue: a red outline each
+    assert {r["status"] for r in rows} == {"建成", "规划"}
+
+
+def test_one_layer_per_category_offline_with_a_legend(xuanhan) -> None:
+    args = build_project_map(_selection(), counties=xuanhan, lang="en")
+    assert args["layers"] == ["Railways", "Reservoirs", "Industrial zones"]  # no "Other"
+    assert args["tiles"] == [] and args["base"].startswith("[{")
+    page = json.dumps(args, ensure_ascii=False)
     assert EVIL not in page
-    assert "cdn.jsdelivr" not in page and "cdnjs" not in page
-    assert "map-legend" in page
+    assert "Legend" in args["legend"] and "Overdue" in args["legend"]
+    assert args["bounds"] == [[31.1, 107.4], [32.0, 108.6]]
+
+
+def test_the_browser_side_draws_on_a_canvas_from_local_files_only() -> None:
+    script = (FRONTEND / "map.js").read_text(encoding="utf-8")
+    page = (FRONTEND / "index.html").read_text(encoding="utf-8")
+    assert "preferCanvas: true" in script
+    assert 'src="../../app/static/leaflet/leaflet.js"' in page
+    for text in (script, page):
+        assert "http:" not in text and "https:" not in text and '="//' not in text
