@@ -7,14 +7,10 @@ failures when ``REQUIRE_BROWSER=1`` (see ``tests/conftest.py``).
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,7 +19,6 @@ import pytest
 
 from layers import REPO_ROOT
 from layers.store import StoreLocation, write_store
-from portal.assets import ensure_static_assets
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +27,6 @@ try:
 except ImportError:  # the browser fixture skips (and CI fails) without Playwright
     PlaywrightTimeout = TimeoutError
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 EXPECTED_FEATURES = 150  # drawable projects of the corpus (187 in all, every one located)
@@ -60,46 +53,6 @@ PAINTED_JS = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _portal(store: Path) -> Iterator[str]:
-    """Start the portal as the README does, on a given store, and wait until it answers."""
-    ensure_static_assets()  # Streamlit serves static/ only if it exists at start-up
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / f"streamlit-{store.stem}.log"
-    env = {**os.environ, "PORTAL_STORE": str(store)}
-    with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"portal did not start; see {log}")
-                time.sleep(0.5)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-
-
 @pytest.fixture(scope="module")
 def corpus_store(tmp_path_factory, corpus_tables) -> Path:
     path = tmp_path_factory.mktemp("browser_store") / "corpus.gpkg"
@@ -108,20 +61,9 @@ def corpus_store(tmp_path_factory, corpus_tables) -> Path:
 
 
 @pytest.fixture(scope="module")
-def portal_url(corpus_store) -> Iterator[str]:
-    with _portal(corpus_store) as url:
+def portal_url(corpus_store, start_portal) -> Iterator[str]:
+    with start_portal(str(corpus_store)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def _is_local(url: str) -> bool:
@@ -309,14 +251,16 @@ def test_presentation_mode_for_the_projector(portal_url, browser) -> None:
 EVIL = "<img src=x onerror=alert(1)>"
 
 
-def test_a_hostile_name_is_shown_as_text_and_runs_nothing(tmp_path, corpus_tables, browser) -> None:
+def test_a_hostile_name_is_shown_as_text_and_runs_nothing(
+    tmp_path, corpus_tables, browser, start_portal
+) -> None:
     tables = copy.deepcopy(corpus_tables)
     row = tables.projects.index[tables.projects["name"] == "土溪口水库"][0]
     tables.projects.loc[row, "name"] = EVIL
     store = tmp_path / "hostile.gpkg"
     write_store(StoreLocation.parse(store), tables)
     dialogs: list[str] = []
-    with _portal(store) as url:
+    with start_portal(str(store)) as url:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

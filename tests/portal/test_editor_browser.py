@@ -8,16 +8,8 @@ input gets its message in Chinese and English and leaves the store as it was.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +19,6 @@ from layers.auth import hash_password
 from layers.corpus import SOURCES_DIR, read_catalog
 from layers.publish import rebuild_store
 from layers.store import StoreLocation, read_store, read_uploads
-from portal.assets import ensure_static_assets
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +27,6 @@ try:
 except ImportError:  # the browser fixture skips (and CI fails) without Playwright
     PlaywrightTimeout = TimeoutError
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 PASSWORD = "correct horse battery"
 TODAY = None  # builds use today's date, as the portal does
@@ -49,57 +38,6 @@ GBK_REPORT = (
 DOCX_LINES = ["万源市2025年政府工作报告", "2025年2月3日",
               "加快建设万源市八台山旅游度假区公园。推进万源市富硒茶产业园建设。"]  # fmt: skip
 CORRECTED = "开江至梁平高速公路宣汉连接线"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _portal(store: str, *, editors: str) -> Iterator[str]:
-    """The portal as the README starts it, on ``store``, with ``alice`` as the only editor."""
-    ensure_static_assets()
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / f"streamlit-editor-{port}.log"
-    env = {**os.environ, "PORTAL_STORE": store, "PORTAL_EDITORS": editors}
-    with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                with (
-                    contextlib.suppress(OSError),
-                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp,
-                ):
-                    if resp.status == 200:
-                        break
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"portal did not start; see {log}")
-                time.sleep(0.5)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -224,12 +162,14 @@ def _publish(page, reason: str) -> None:
     page.get_by_text("已发布").first.wait_for(timeout=60_000)
 
 
-def test_a_viewer_cannot_reach_the_editing_page(tmp_path, browser, editors, corpus_tables):
+def test_a_viewer_cannot_reach_the_editing_page(
+    tmp_path, browser, editors, corpus_tables, start_portal
+) -> None:
     from layers.store import write_store
 
     spec = str(tmp_path / "viewer.gpkg")
     write_store(StoreLocation.parse(spec), corpus_tables)
-    with _portal(spec, editors=editors) as url:
+    with start_portal(spec, env={"PORTAL_EDITORS": editors}) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         for path in ("/edit", "/edit?upload=1", "/?page=edit"):
             page.goto(url + path, wait_until="domcontentloaded")
@@ -245,11 +185,11 @@ def test_a_viewer_cannot_reach_the_editing_page(tmp_path, browser, editors, corp
         page.close()
 
 
-def test_the_whole_editor_path(store, tmp_path, browser, editors) -> None:
+def test_the_whole_editor_path(store, tmp_path, browser, editors, start_portal) -> None:
     report = tmp_path / "宣汉报告.txt"
     report.write_bytes(GBK_REPORT.encode("gbk"))
     docx = _docx(tmp_path / "万源报告.docx")
-    with _portal(store, editors=editors) as url:
+    with start_portal(store, env={"PORTAL_EDITORS": editors}) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         _sign_in(page, url)
         _upload(page, report)
@@ -322,11 +262,13 @@ def _bad_bytes(make) -> bytes:
     return make()
 
 
-def test_bad_inputs_get_a_message_and_change_nothing(store, tmp_path, browser, editors) -> None:
+def test_bad_inputs_get_a_message_and_change_nothing(
+    store, tmp_path, browser, editors, start_portal
+) -> None:
     before = _state(store)
     good = tmp_path / "good.txt"
     good.write_bytes(GBK_REPORT.encode("gbk"))
-    with _portal(store, editors=editors) as url:
+    with start_portal(store, env={"PORTAL_EDITORS": editors}) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         _sign_in(page, url)
         seen = []
