@@ -70,7 +70,7 @@ def render_details(contents: StoreContents, project_id: str | None, *, lang: str
         return
     project = projects.loc[project_id]
     st.markdown(f"**{escape_markdown(_text(project['name']))}**")
-    st.dataframe(project_facts(project, lang=lang), hide_index=True, use_container_width=True)
+    st.dataframe(project_facts(project, lang=lang), hide_index=True, width="stretch")
     st.caption(translate("timeline", lang))
     st.dataframe(project_timeline(contents, project_id, lang=lang), hide_index=True,
-                 use_container_width=True)  # fmt: skip
+                 width="stretch")  # fmt: skip

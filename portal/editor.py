@@ -171,7 +171,7 @@ def _render_published(*, editor: str, lang: str) -> None:
         return
     shown = ["doc_id", "title", "jurisdiction", "issued", "kind", "editor", "published_at",
              "original_name", "reason"]  # fmt: skip
-    st.dataframe(published[shown], hide_index=True, use_container_width=True)
+    st.dataframe(published[shown], hide_index=True, width="stretch")
     doc_id = st.selectbox(translate("undo", lang), list(published["doc_id"]), index=None,
                           key="undo_doc")  # fmt: skip
     if doc_id and st.button(translate("undo", lang) + f": {doc_id}"):

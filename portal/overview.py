@@ -77,7 +77,7 @@ def render_overview(
     st.subheader(translate("table", lang))
     event = st.dataframe(
         table_frame(selected, lang=lang, status_column=status_column), hide_index=True,
-        use_container_width=True, on_select="rerun", selection_mode="single-row", key=TABLE_KEY,
+        width="stretch", on_select="rerun", selection_mode="single-row", key=TABLE_KEY,
     )  # fmt: skip
     rows = event.selection.rows if event and event.selection else []
     if rows:
@@ -103,10 +103,10 @@ def render_overview(
     # rerun would slow down every filter change.
     if st.session_state.get(EXPORT_KEY) != request:
         if button_col.button(translate("prepare_download", lang, fmt=fmt),
-                             use_container_width=True):  # fmt: skip
+                             width="stretch"):  # fmt: skip
             st.session_state[EXPORT_KEY] = request
             st.rerun()
         return
     data = _export_bytes(ids_key, fmt, headers, selected, contents)
     button_col.download_button(f"⬇ {fmt}", data=data, file_name=f"projects{SUFFIXES[fmt]}",
-                               use_container_width=True)  # fmt: skip
+                               width="stretch")  # fmt: skip

@@ -85,7 +85,7 @@ def render_review_table(frame: pd.DataFrame, *, key: str, lang: str) -> list[dic
         key=f"{REVIEW_KEY}_{key}",
         hide_index=True,
         num_rows="fixed",
-        use_container_width=True,
+        width="stretch",
         disabled=["context", "location"],
         column_config={
             "include": column.CheckboxColumn(translate("include", lang), width="small"),
