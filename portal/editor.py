@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 
 import streamlit as st
 
@@ -39,26 +38,20 @@ from layers.publish import (
 from layers.store import CATEGORIES
 from portal import data
 from portal.assets import ensure_static_assets
-from portal.i18n import translate
+from portal.i18n import literal, translate
 from portal.review import auto_location, render_placement, render_review_table, review_frame
 from portal.signin import signed_in_editor
 from portal.state import DRAFT_KEY, LANG_KEY, NOTICE_KEY, UPLOAD_KEY
 
-_MARKDOWN_RE = re.compile(r"([\\`*_{}\[\]()#+!|<>~$])")
 UPLOADER_ROUND_KEY = "editor_uploader_round"
 """int: bumped after a publish so the uploader starts empty (not a widget key)."""
-
-
-def _plain(text: str) -> str:
-    """Text from a document or a user, made inert for Streamlit's markdown."""
-    return _MARKDOWN_RE.sub(r"\\\1", text)
 
 
 def show_refusal(exc: IntakeError, *, lang: str) -> None:
     """Every problem, in Chinese and in English, and that nothing was written."""
     lines = [f"**{translate('refused', 'zh')} / {translate('refused', 'en')}**"]
     for problem in exc.problems:
-        lines.append(f"- {_plain(problem.text('zh'))}  \n  {_plain(problem.text('en'))}")
+        lines.append(f"- {literal(problem.text('zh'))}  \n  {literal(problem.text('en'))}")
     st.error("\n".join(lines))
 
 
@@ -148,7 +141,7 @@ def _render_review_and_publish(draft: dict, *, editor: str, lang: str) -> None:
         show_refusal(exc, lang=lang)
         return
     except PortalError as exc:
-        st.error(_plain(str(exc)))
+        st.error(literal(str(exc)))
         return
     st.cache_data.clear()  # this process's viewers; others see the new store version
     st.session_state.pop(DRAFT_KEY, None)
@@ -164,7 +157,7 @@ def _render_published(*, editor: str, lang: str) -> None:
     try:
         published = published_documents(location)
     except PortalError as exc:
-        st.error(_plain(str(exc)))
+        st.error(literal(str(exc)))
         return
     if not len(published):
         st.caption(translate("none_published", lang))

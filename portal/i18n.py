@@ -6,6 +6,8 @@ test failure rather than a half-English page in front of a planning meeting.
 
 from __future__ import annotations
 
+import re
+
 LANGUAGES = ("zh", "en")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -216,3 +218,15 @@ def translate(key: str, lang: str, **values: object) -> str:
         If the key or language is unknown (a programming error, not user input).
     """
     return LABELS[key][lang].format(**values)
+
+
+_MARKDOWN_RE = re.compile(r"([\\`*_{}\[\]()#+!|<>~$])")
+
+
+def literal(text: str) -> str:
+    """Text from a document or a user, made inert where Streamlit renders markdown.
+
+    Error boxes, radio labels and captions interpret markdown: a title such as
+    ``![x](http://…)`` must be shown as typed, never fetched or formatted.
+    """
+    return _MARKDOWN_RE.sub(r"\\\1", text)

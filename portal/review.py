@@ -27,7 +27,7 @@ from layers.intake import quote_context
 from layers.publish import Placement
 from layers.store import CATEGORIES
 from portal.assets import local_draw_plugin, localise_map_assets
-from portal.i18n import translate
+from portal.i18n import literal, translate
 from portal.mapview import build_county_map
 from portal.state import DRAW_KEY, REVIEW_KEY
 
@@ -173,11 +173,12 @@ def render_placement(
     record = {**records[index], **{k: edits[index][k] for k in ("name", "category", "counties")}}
     auto = locations[index]
     units = unit_candidates(record, geocoder=geocoder, jurisdiction=jurisdiction, adcode=adcode)
-    choices = {"auto": translate("place_auto", lang, how=auto.method,
+    choices = {"auto": translate("place_auto", lang, how=literal(auto.method),
                                  precision=translate(auto.precision, lang))}  # fmt: skip
     for name, location in units.items():
         precision = translate(location.precision, lang)
-        choices[f"unit:{name}"] = translate("place_unit", lang, name=name, precision=precision)
+        choices[f"unit:{name}"] = translate("place_unit", lang, name=literal(name),
+                                            precision=precision)  # fmt: skip
     choices["draw"] = translate("place_draw", lang)
     choice = st.radio(translate("place_choice", lang), list(choices), format_func=choices.get,
                       key=f"place_choice_{index}")  # fmt: skip
@@ -201,6 +202,9 @@ def render_placement(
         else:
             placements[index] = placement
     if placements:
-        names = "、".join(f"{i + 1}. {edits[i]['name']} ({translate(p.precision, lang)})"
-                         for i, p in sorted(placements.items()) if i < len(edits))  # fmt: skip
+        names = "、".join(
+            f"{i + 1}. {literal(str(edits[i]['name']))} ({translate(p.precision, lang)})"
+            for i, p in sorted(placements.items())
+            if i < len(edits)
+        )
         st.success(translate("placed", lang, records=names))
