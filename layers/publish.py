@@ -27,15 +27,16 @@ from shapely.geometry.base import BaseGeometry
 from layers import GEODATA_DIR, REPO_ROOT
 from layers.assemble import Tables, tables_from_documents
 from layers.corpus import CatalogEntry, Document, iter_documents
-from layers.corrections import Correction, corrections_frame
+from layers.corrections import Correction, corrections_frame, empty_corrections
 from layers.geocode import Geocoder
 from layers.intake import IntakeError, Problem, UploadedText
 from layers.schema import CORRECTION_SCHEMA, UPLOAD_SCHEMA, typed
 from layers.store import (
     BuildResult,
+    StoreContents,
     StoreLocation,
     read_corrections,
-    read_store,
+    read_current,
     read_uploads,
     store_lock,
     write_store,
@@ -113,13 +114,19 @@ def rebuild_store(
                            fingerprint=inputs_fingerprint())  # fmt: skip
 
 
-def known_documents(location: StoreLocation) -> dict[str, tuple[str, str]]:
-    """Content hash -> (doc_id, title) of every document in the store (to refuse duplicates)."""
-    try:
-        documents = read_store(location).documents
-    except Exception:  # no store yet (any backend's error): nothing is known
+def _known(current: StoreContents | None) -> dict[str, tuple[str, str]]:
+    if current is None:
         return {}
-    return {str(r.sha256): (str(r.doc_id), str(r.title)) for r in documents.itertuples()}
+    rows = current.documents.itertuples()
+    return {str(r.sha256): (str(r.doc_id), str(r.title)) for r in rows}
+
+
+def known_documents(location: StoreLocation) -> dict[str, tuple[str, str]]:
+    """Content hash -> (doc_id, title) of every document in the store (to refuse duplicates).
+
+    Catalogued and published documents alike; none before the first build.
+    """
+    return _known(read_current(location))
 
 
 @dataclass(frozen=True)
@@ -207,18 +214,19 @@ def publish(
     """
     when = datetime.now(UTC).isoformat(timespec="microseconds")
     with store_lock(location):
-        uploads = read_uploads(location)
-        known = known_documents(location)
-        if pub.upload.sha256 in known or pub.upload.sha256 in set(uploads["sha256"].dropna()):
-            doc_id, title = known.get(pub.upload.sha256, (pub.entry.doc_id, pub.entry.title))
+        current = read_current(location)
+        known = _known(current)
+        if pub.upload.sha256 in known:
+            doc_id, title = known[pub.upload.sha256]
             raise IntakeError([Problem("duplicate", {"doc_id": doc_id, "title": title})])
+        uploads = read_uploads(location)
         uploads = typed(pd.concat([uploads, pd.DataFrame([_upload_row(pub, when)])],
                                   ignore_index=True), UPLOAD_SCHEMA)  # fmt: skip
         tables = build_tables(uploads, geocoder=geocoder, as_of=as_of)
         projects = _project_of_records(tables, pub.entry.doc_id, pub.records)
         log = corrections_frame(_review_log(pub, projects, when))
-        corrections = typed(pd.concat([read_corrections(location), log], ignore_index=True),
-                            CORRECTION_SCHEMA)  # fmt: skip
+        before = empty_corrections() if current is None else current.corrections
+        corrections = typed(pd.concat([before, log], ignore_index=True), CORRECTION_SCHEMA)
         result = write_store(location, tables, corrections=corrections, uploads=uploads,
                              fingerprint=inputs_fingerprint())  # fmt: skip
     logger.info("publish: %s (%s) by %s: %d records, %d corrections", pub.entry.doc_id,

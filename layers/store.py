@@ -324,15 +324,25 @@ def read_store(location: StoreLocation) -> StoreContents:
     return _read_postgis(location) if location.kind == "postgis" else _read_gpkg(location.path)
 
 
-def read_corrections(location: StoreLocation) -> pd.DataFrame:
-    """The corrections kept in a store; none when there is no store yet."""
+def read_current(location: StoreLocation) -> StoreContents | None:
+    """The store's contents, or None when nothing has been built there yet.
+
+    Raises
+    ------
+    StoreError
+        If the server cannot be reached, or the store is incomplete.
+    """
     try:
         exists = location.exists()
     except Exception as exc:  # a server that cannot be reached (any driver error) is reported
         raise StoreError(f"Cannot reach the store at {location}:", [str(exc)]) from exc
-    if not exists:
-        return empty_corrections()
-    return read_store(location).corrections
+    return read_store(location) if exists else None
+
+
+def read_corrections(location: StoreLocation) -> pd.DataFrame:
+    """The corrections kept in a store; none when there is no store yet."""
+    current = read_current(location)
+    return empty_corrections() if current is None else current.corrections
 
 
 def read_uploads(location: StoreLocation) -> pd.DataFrame:

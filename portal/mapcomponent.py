@@ -32,6 +32,15 @@ from portal.projectmap import (
 
 FRONTEND = Path(__file__).parent / "frontend" / "project_map"
 COMPONENT_NAME = "project_map"
+DRAWN_PROJECTS_JS = """() => {
+  const map = window.projectMap;
+  let ids = [];
+  if (map) map.eachLayer(layer => { if (layer.drawnProjects) ids = layer.drawnProjects(); });
+  return new Set(ids).size;
+}"""
+"""Run in the map's frame: how many distinct projects the canvas renderer (map.js) put on
+the canvas in its last redraw. The benchmark and the browser tests count with it, since
+there is no Leaflet layer or SVG path per project to count."""
 """Also how the browser tests and the benchmark find the map's iframe (its URL)."""
 
 _component = components.declare_component(COMPONENT_NAME, path=str(FRONTEND))

@@ -42,16 +42,10 @@ from layers.benchmark import machine_summary, markdown_table, publish
 from layers.corpus import iter_documents
 from layers.geocode import load_geocoder
 from layers.store import PROJECT_SCHEMA, StoreLocation, typed_projects, write_store
+from portal.mapcomponent import DRAWN_PROJECTS_JS as DRAWN_JS
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-# The distinct projects the map's canvas renderer drew in its last redraw (map.js).
-DRAWN_JS = """() => {
-  const map = window.projectMap;
-  let ids = [];
-  if (map) map.eachLayer(layer => { if (layer.drawnProjects) ids = layer.drawnProjects(); });
-  return new Set(ids).size;
-}"""
 BBOX = (105.5, 28.5, 110.0, 32.8)  # the corpus prefectures, roughly
 
 

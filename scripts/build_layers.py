@@ -41,15 +41,15 @@ def build(location: StoreLocation, *, as_of: date, quiet: bool = False) -> str:
         result = rebuild_store(
             location, geocoder=geocoder, as_of=as_of, on_document=lambda _: bar.update()
         )
-    tables = result.contents
-    projects = result.contents.projects
+    contents = result.contents
+    projects = contents.projects
     per_layer = Counter(projects["category"])
     precision = Counter(projects["precision"])
     lines = [
         f"store: {location}",
-        f"documents: {len(tables.documents)} ({len(result.contents.uploads)} published in the "
-        f"portal), records: {int(tables.documents['records'].sum())}, "
-        f"projects: {len(projects)}, mentions: {len(result.contents.mentions)}",
+        f"documents: {len(contents.documents)} ({len(contents.uploads)} published in the "
+        f"portal), records: {int(contents.documents['records'].sum())}, "
+        f"projects: {len(projects)}, mentions: {len(contents.mentions)}",
         "projects per layer: " + ", ".join(f"{LAYER_NAMES[c]} {per_layer.get(c, 0)}"
                                            for c in LAYER_NAMES),
         "precision: " + ", ".join(f"{p} {precision.get(p, 0)}" for p in PRECISIONS),

@@ -19,6 +19,7 @@ import pytest
 
 from layers import REPO_ROOT
 from layers.store import StoreLocation, write_store
+from portal.mapcomponent import DRAWN_PROJECTS_JS as DRAWN_JS
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +32,6 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 EXPECTED_FEATURES = 150  # drawable projects of the corpus (187 in all, every one located)
 XUANHAN_2025 = 12  # projects in or crossing 宣汉县 that documents had named by 2025
-# In the map's frame: the distinct projects the map's own canvas renderer put on the canvas
-# in its last redraw (portal/frontend/project_map/map.js draws every project itself: there
-# is no Leaflet layer or SVG path per project to count).
-DRAWN_JS = """() => {
-  const map = window.projectMap;
-  let ids = [];
-  if (map) map.eachLayer(layer => { if (layer.drawnProjects) ids = layer.drawnProjects(); });
-  return new Set(ids).size;
-}"""
 # In the map's frame: how many pixels of the projects' canvas are not blank.
 PAINTED_JS = """() => {
   let painted = 0;

@@ -8,6 +8,7 @@ input gets its message in Chinese and English and leaves the store as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from pathlib import Path
@@ -29,7 +30,6 @@ except ImportError:  # the browser fixture skips (and CI fails) without Playwrig
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 PASSWORD = "correct horse battery"
-TODAY = None  # builds use today's date, as the portal does
 GBK_REPORT = (
     "宣汉县2025年政府工作报告\n（2025年1月10日）\n"
     "加快建设开江至梁平高速公路，力争2026年建成通车。开工建设宣汉县土溪口水库。"
@@ -51,8 +51,6 @@ def store(request, tmp_path, geocoder) -> str:
     spec = str(tmp_path / "store.gpkg") if request.param == "gpkg" else (
         request.getfixturevalue("postgis_dsn")
     )  # fmt: skip
-    import datetime as dt
-
     rebuild_store(StoreLocation.parse(spec), geocoder=geocoder, as_of=dt.date.today())
     return spec
 
