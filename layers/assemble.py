@@ -1,9 +1,16 @@
 """Projects -> the tables the store holds: one row per project, one per mention, one per document.
 
 Pure functions: projects (from :mod:`layers.resolve`) and a geocoder in, plain
-GeoDataFrames/DataFrames out, in the fixed schema of DESIGN.md. Lists become
-"|"-joined text, because every format the store exports (GeoPackage, CSV,
-Shapefile, KML) holds text but not lists, and no place name contains "|".
+GeoDataFrames/DataFrames out, in the fixed schema of DESIGN.md. This is the
+store's edge: typed records become "|"-joined text here (:mod:`layers.codec`),
+because every format the store exports (GeoPackage, CSV, Shapefile, KML) holds
+text but not lists.
+
+Each project carries its stage statements as text (``statements``), so a
+reader can compute progress as of any year without the documents, and the
+as-of columns (``known_stage``, ``planned_stage``, ``target_year``,
+``overdue``, ``info_date``) for the year of the newest document. ``status``
+is the known (reported) stage of that year: never a plan.
 """
 
 from __future__ import annotations
@@ -13,38 +20,53 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 import geopandas as gpd
 import pandas as pd
 
+from layers.codec import join_list, statements_to_text
 from layers.corpus import CatalogEntry, Document
 from layers.extract import records_from_bytes
 from layers.geocode import Geocoder, Location
-from layers.progress import completion_target, is_overdue, latest_target_year, stage_summary
-from layers.resolve import DocumentInfo, Project, resolve_projects
+from layers.model import Document as DocumentRef
+from layers.model import Record
+from layers.progress import (
+    first_year,
+    newest_year,
+    progress_as_of,
+    statements_from_record,
+    statements_from_records,
+)
+from layers.resolve import Project, resolve_projects
 
 logger = logging.getLogger(__name__)
 
 LIST_SEPARATOR = "|"
+# The as-of columns (DESIGN.md, fixed): what exports and the portal show for a year.
+AS_OF_COLUMNS = ("known_stage", "planned_stage", "target_year", "overdue", "info_date")
 PROJECT_COLUMNS = (
     "project_id", "name", "category", "status", "target_year", "counties", "precision",
-    "geocode_method", "doc_ids", "quote", "length_km", "aliases", "endpoints", "reported",
-    "completion_year", "overdue", "first_year", "latest_doc", "located_counties", "stages",
+    "geocode_method", "doc_ids", "quote", "length_km", "aliases", "endpoints",
+    "known_stage", "planned_stage", "target_stage", "overdue", "info_date", "as_of_year",
+    "first_year", "latest_doc", "located_counties", "statements",
 )  # fmt: skip
-DOCUMENT_COLUMNS = ("doc_id", "title", "jurisdiction", "adcode", "issued", "kind", "file",
-                    "sha256", "records")  # fmt: skip
+DOCUMENT_COLUMNS = ("doc_id", "title", "issuer", "jurisdiction", "adcode", "issued", "kind",
+                    "file", "sha256", "records")  # fmt: skip
 MENTION_COLUMNS = ("project_id", "doc_id", "status", "year", "years", "reported", "quote",
-                   "char_start", "char_end")  # fmt: skip
+                   "char_start", "char_end", "sentence", "sentence_start",
+                   "sentence_end")  # fmt: skip
 
 
-def document_info(entry: CatalogEntry) -> DocumentInfo:
-    """The catalog row as resolution sees it."""
-    return DocumentInfo(entry.doc_id, entry.adcode, entry.issued_date, entry.title)
+def document_info(entry: CatalogEntry) -> DocumentRef:
+    """The catalog row as the pipeline sees it."""
+    return DocumentRef(
+        doc_id=entry.doc_id, jurisdiction=entry.adcode, issued=entry.issued_date,
+        title=entry.title, issuer=entry.issuer_name, kind=entry.kind, issued_text=entry.issued,
+    )  # fmt: skip
 
 
 def _join(values: Iterable[object]) -> str:
-    return LIST_SEPARATOR.join(str(v) for v in values if v not in (None, ""))
+    return join_list(values)
 
 
 def locate_project(project: Project, geocoder: Geocoder) -> Location:
@@ -60,69 +82,90 @@ def locate_project(project: Project, geocoder: Geocoder) -> Location:
     )
 
 
-def project_status(project: Project) -> str:
-    """The latest document's stage, unless an earlier one reports completion as achieved."""
-    if any(r.get("reported") and r["status"] == "completed" for _, r in project.records):
-        return "completed"
-    return project.latest[1]["status"]
+def _value(stage: object) -> str | None:
+    return None if stage is None else str(getattr(stage, "value", stage))
 
 
 def project_frame(
-    projects: Sequence[Project], *, geocoder: Geocoder, as_of: date
+    projects: Sequence[Project], *, geocoder: Geocoder, year: int | None = None
 ) -> gpd.GeoDataFrame:
-    """One row per project with its geometry (EPSG:4326) and the fixed columns."""
+    """One row per project with its geometry (EPSG:4326) and the fixed columns.
+
+    ``year`` is the as-of year of the stored progress columns; by default the
+    year of the newest document any project cites.
+    """
+    if year is None:
+        year = newest_year(doc for p in projects for doc, _ in p.records) or 0
     rows, geometries = [], []
     for project in projects:
         location = locate_project(project, geocoder)
-        doc, record = project.latest
-        years = [y for d, r in project.records for y in ([d.year] if d.year else [])]
+        doc, _ = project.latest
+        statements = statements_from_records(project.records)
+        progress = progress_as_of(statements, year)
         rows.append({
             "project_id": project.project_id,
             "name": project.name,
             "category": project.category,
-            "status": project_status(project),
-            "target_year": latest_target_year(project),
+            "status": _value(progress.known_stage),
+            "target_year": progress.target_year,
             "counties": _join(dict.fromkeys([*project.counties, *location.counties])),
             "precision": location.precision,
             "geocode_method": location.method,
             "doc_ids": _join(project.doc_ids),
-            "quote": project.quote,
+            "quote": project.latest[1].quote,
             "length_km": round(location.length_km, 1) if location.length_km else None,
             "aliases": _join(project.aliases),
             "endpoints": _join(location.nodes or project.endpoints),
-            "reported": bool(record.get("reported")),
-            "completion_year": completion_target(project),
-            "overdue": is_overdue(project, as_of=as_of),
-            "first_year": min(years) if years else None,
+            "known_stage": _value(progress.known_stage),
+            "planned_stage": _value(progress.planned_stage),
+            "target_stage": _value(progress.target_stage),
+            "overdue": progress.overdue,
+            "info_date": progress.info_date.isoformat() if progress.info_date else None,
+            "as_of_year": year,
+            "first_year": first_year(statements),
             "latest_doc": doc.doc_id,
             "located_counties": _join(location.counties),
-            "stages": stage_summary(project),
+            "statements": statements_to_text(statements),
         })  # fmt: skip
         geometries.append(location.geometry)
     frame = gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=list(PROJECT_COLUMNS)), geometry=geometries, crs="EPSG:4326"
     )
-    frame["target_year"] = frame["target_year"].astype("Int64")
-    frame["completion_year"] = frame["completion_year"].astype("Int64")
-    frame["first_year"] = frame["first_year"].astype("Int64")
+    for column in ("target_year", "first_year", "as_of_year"):
+        frame[column] = frame[column].astype("Int64")
     counts = Counter(frame["precision"])
     logger.info("geocode: %d projects; %s", len(frame), dict(sorted(counts.items())))
     return frame
 
 
+def _mention_reported(document: DocumentRef, record: Record, index: int) -> bool:
+    """Whether every statement one mention makes is a report (not a target)."""
+    single = Record(record.doc_id, record.name, record.layer, (record.mentions[index],))
+    statements = statements_from_record(single, document)
+    return bool(statements) and all(s.voice.value == "reported" for s in statements)
+
+
 def mention_frame(projects: Sequence[Project]) -> pd.DataFrame:
-    """One row per mention: which document says what about which project, and where."""
+    """One row per mention: which document says what about which project, and where.
+
+    ``reported`` says whether the mention reports its stage as reached (True)
+    or sets it as a target (False), by the rules of :mod:`layers.progress`.
+    """
     rows = [
         {
-            "project_id": project.project_id, "doc_id": m.doc_id, "status": m.status,
-            "year": m.year, "years": _join(m.years), "reported": m.reported, "quote": m.quote,
-            "char_start": m.char_start, "char_end": m.char_end,
+            "project_id": project.project_id, "doc_id": doc.doc_id, "status": m.stage.value,
+            "year": m.year, "years": _join(m.years),
+            "reported": _mention_reported(doc, record, i), "quote": m.quote.text,
+            "char_start": m.quote.start, "char_end": m.quote.end, "sentence": m.sentence.text,
+            "sentence_start": m.sentence.start, "sentence_end": m.sentence.end,
         }
         for project in projects
-        for m in project.mentions
+        for doc, record in project.by_date()
+        for i, m in enumerate(record.mentions)
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
-    frame["year"] = frame["year"].astype("Int64")
+    for column in ("year", "char_start", "char_end", "sentence_start", "sentence_end"):
+        frame[column] = frame[column].astype("Int64")
     return frame
 
 
@@ -139,9 +182,8 @@ def tables_from_documents(
     documents: Iterable[Document],
     *,
     geocoder: Geocoder,
-    as_of: date,
     on_document: Callable[[Document], None] | None = None,
-    reviewed: Mapping[str, list[dict]] | None = None,
+    reviewed: Mapping[str, Sequence[Record]] | None = None,
 ) -> Tables:
     """Extract every document, resolve across documents, geocode every project.
 
@@ -151,12 +193,12 @@ def tables_from_documents(
     used as they are, never re-extracted, so a later extractor cannot undo a review.
     """
     reviewed = reviewed or {}
-    extracted: list[tuple[DocumentInfo, list[dict]]] = []
+    extracted: list[tuple[DocumentRef, Sequence[Record]]] = []
     rows = []
     for document in documents:
         entry = document.entry
         if entry.doc_id in reviewed:
-            records = reviewed[entry.doc_id]
+            records: Sequence[Record] = reviewed[entry.doc_id]
         else:
             records = records_from_bytes(
                 document.data, name=entry.file, doc_id=entry.doc_id, doc_year=entry.year,
@@ -164,7 +206,8 @@ def tables_from_documents(
             )  # fmt: skip
         extracted.append((document_info(entry), records))
         rows.append({
-            "doc_id": entry.doc_id, "title": entry.title, "jurisdiction": entry.jurisdiction,
+            "doc_id": entry.doc_id, "title": entry.title, "issuer": entry.issuer_name,
+            "jurisdiction": entry.jurisdiction,
             "adcode": entry.adcode, "issued": entry.issued, "kind": entry.kind, "file": entry.file,
             "sha256": hashlib.sha256(document.data).hexdigest(), "records": len(records),
         })  # fmt: skip
@@ -173,7 +216,7 @@ def tables_from_documents(
     logger.info("extract: %d documents, %d records", len(rows), sum(r["records"] for r in rows))
     projects = resolve_projects(extracted, geocoder=geocoder)
     return Tables(
-        project_frame(projects, geocoder=geocoder, as_of=as_of),
+        project_frame(projects, geocoder=geocoder, year=newest_year(d for d, _ in extracted)),
         mention_frame(projects),
         pd.DataFrame(rows, columns=list(DOCUMENT_COLUMNS)),
     )

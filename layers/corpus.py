@@ -11,6 +11,7 @@ plain records to the pure code downstream. Decoding the bytes is the reader's jo
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -25,7 +26,11 @@ logger = logging.getLogger(__name__)
 
 SOURCES_DIR = GEODATA_DIR / "sources"
 CATALOG_NAME = "catalog.csv"
+ISSUERS_NAME = "issuers.csv"
 CATALOG_COLUMNS = ("id", "file", "title", "jurisdiction", "adcode", "issued", "kind")
+# Optional columns: who issued the document (default: the jurisdiction's government,
+# or its Party committee for a decision), for a citation a reporter can use.
+OPTIONAL_COLUMNS = ("issuer",)
 DOCUMENT_KINDS = frozenset(
     {"five_year_plan", "work_report", "task_breakdown", "decision", "plan", "other"}
 )
@@ -50,6 +55,12 @@ class CatalogEntry:
     adcode: str
     issued: str
     kind: str
+    issuer: str = ""
+
+    @property
+    def issuer_name(self) -> str:
+        """Who issued the document: the catalog's word, else the usual issuer of its kind."""
+        return self.issuer or default_issuer(self.jurisdiction, self.kind)
 
     @property
     def issued_date(self) -> dt.date:
@@ -73,6 +84,20 @@ class Document:
     @property
     def doc_id(self) -> str:
         return self.entry.doc_id
+
+
+def default_issuer(jurisdiction: str, kind: str) -> str:
+    """The body that usually issues a document of ``kind`` for ``jurisdiction``.
+
+    A Party plenary decision comes from the Party committee (中共巴中市委员会);
+    plans, reports and task breakdowns from the people's government
+    (达州市人民政府). A catalog row that knows better says so in ``issuer``.
+    """
+    if not jurisdiction:
+        return ""
+    if kind == "decision":
+        return f"中共{jurisdiction}委员会"
+    return f"{jurisdiction}人民政府"
 
 
 def parse_issued(value: str) -> dt.date:
@@ -147,6 +172,7 @@ def entries_from_rows(
                     adcode=values["adcode"],
                     issued=values["issued"],
                     kind=values["kind"],
+                    issuer=(row.get("issuer") or "").strip(),
                 )
             )
     if problems:
@@ -203,7 +229,25 @@ def read_catalog(sources_dir: Path = SOURCES_DIR) -> list[CatalogEntry]:
             f"The document catalog {catalog_path} has {len(problems)} problem(s):", problems
         )
     logger.info("catalog: %d documents in %s", len(entries), sources_dir)
-    return entries
+    issuers = _read_issuers(sources_dir)
+    return [dataclasses.replace(e, issuer=issuers.get(e.doc_id, e.issuer)) for e in entries]
+
+
+def _read_issuers(sources_dir: Path) -> dict[str, str]:
+    """Who issued each catalogued document (``issuers.csv``, id -> issuer), if known.
+
+    Kept beside the catalog rather than in it, so ``catalog.csv`` stays exactly
+    the file the users keep; each row says where the issuer was read.
+    """
+    path = sources_dir / ISSUERS_NAME
+    if not path.is_file():
+        return {}
+    rows = csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines())
+    return {
+        (row.get("id") or "").strip(): (row.get("issuer") or "").strip()
+        for row in rows
+        if (row.get("id") or "").strip() and (row.get("issuer") or "").strip()
+    }
 
 
 def iter_documents(sources_dir: Path = SOURCES_DIR) -> Iterator[Document]:

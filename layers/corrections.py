@@ -19,6 +19,7 @@ Pure functions over DataFrames; the store module does the reading and writing.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -30,9 +31,10 @@ import pandas as pd
 import shapely
 from shapely import wkt
 
+from layers.codec import statements_from_text, statements_to_text
 from layers.errors import StoreError
-from layers.extract import STATUSES
-from layers.geocode import PRECISIONS
+from layers.model import Precision, Stage, StageStatement, Voice
+from layers.progress import progress_as_of
 from layers.schema import (
     CORRECTION_SCHEMA,
     LAYER_NAMES,
@@ -42,13 +44,17 @@ from layers.schema import (
     typed_projects,
 )
 
-CORRECTABLE = frozenset(PROJECT_SCHEMA) - {"project_id", "doc_ids", "stages"} | {"geometry"}
+# Progress columns are worked out from the statements; a correction of ``status``
+# becomes a reported statement of its own (dated by the correction), see below.
+DERIVED = frozenset({"project_id", "doc_ids", "statements", "known_stage", "planned_stage",
+                     "target_stage", "overdue", "info_date", "as_of_year", "first_year"})
+CORRECTABLE = frozenset(PROJECT_SCHEMA) - DERIVED | {"geometry"}
 """Project fields a correction may change; "geometry" takes WKT in EPSG:4326."""
 RECORD_PREFIX = "record."
 RECORD_FIELDS = frozenset({"include", "name", "category", "status", "target_year", "counties"})
 """Record fields an editor may change while reviewing an upload (logged as ``record.<field>``)."""
-_STATUSES = frozenset(STATUSES)
-_PRECISIONS = frozenset(PRECISIONS)
+_STATUSES = frozenset(s.value for s in Stage)
+_PRECISIONS = frozenset(p.value for p in Precision)
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,7 @@ def apply_corrections(
     out = projects.copy()
     index = {pid: i for i, pid in zip(out.index, out["project_id"], strict=True)}
     orphans = []
+    touched: set[object] = set()
     for row in corrections.sort_values(["when", "correction_id"]).itertuples():
         if str(row.field).startswith(RECORD_PREFIX):
             continue  # already part of the records the editor approved
@@ -182,10 +189,38 @@ def apply_corrections(
             continue
         if row.field == "geometry":
             out.loc[i, "geometry"] = wkt.loads(row.geometry_wkt)
+        elif row.field == "status":
+            # An editor's word that a stage was reached, with a reason: a report
+            # known from the day it was made, never back-dated and never a plan.
+            statement = StageStatement(Stage(str(row.value)), Voice.REPORTED, None,
+                                       dt.date.fromisoformat(str(row.when)[:10]),
+                                       f"correction:{row.correction_id}")  # fmt: skip
+            old = statements_from_text(out.loc[i, "statements"])
+            out["statements"] = out["statements"].astype(object)
+            out.loc[i, "statements"] = statements_to_text([*old, statement])
+            touched.add(i)
         else:
             out[row.field] = out[row.field].astype(object)
             out.loc[i, row.field] = _as_declared(row.value, PROJECT_SCHEMA[row.field])
+    for i in touched:  # the stored as-of columns again, for the store's as-of year
+        _refresh_progress(out, i)
     return typed_projects(out), orphans
+
+
+def _refresh_progress(projects: gpd.GeoDataFrame, i: object) -> None:
+    year = projects.loc[i, "as_of_year"]
+    if pd.isna(year):
+        return
+    progress = progress_as_of(statements_from_text(projects.loc[i, "statements"]), int(year))
+    values = {
+        "known_stage": progress.known_stage, "status": progress.known_stage,
+        "planned_stage": progress.planned_stage, "target_stage": progress.target_stage,
+        "target_year": progress.target_year, "overdue": progress.overdue,
+        "info_date": progress.info_date.isoformat() if progress.info_date else None,
+    }  # fmt: skip
+    for column, value in values.items():
+        projects[column] = projects[column].astype(object)
+        projects.loc[i, column] = getattr(value, "value", value)
 
 
 def applied_count(corrections: pd.DataFrame, orphans: list[str], doc_ids: frozenset[str]) -> int:

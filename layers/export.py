@@ -41,10 +41,13 @@ HEADERS_ZH = {
     "project_id": "项目编号", "name": "项目名称", "category": "类别", "status": "状态",
     "target_year": "目标年份", "counties": "所在区县", "precision": "定位精度",
     "geocode_method": "定位方法", "doc_ids": "来源文件", "quote": "原文摘录",
-    "length_km": "长度(公里)", "aliases": "别名", "endpoints": "节点", "reported": "已报告完成",
-    "completion_year": "计划完成年份", "overdue": "逾期", "first_year": "首次提及年份",
-    "latest_doc": "最新文件", "located_counties": "定位区县", "stages": "各年阶段",
-    "as_of_year": "查看年份", "status_as_of": "当年状态", "wkt": "几何(WKT)",
+    "length_km": "长度(公里)", "aliases": "别名", "endpoints": "节点",
+    "known_stage": "已报告阶段", "planned_stage": "计划阶段", "target_stage": "目标阶段",
+    "overdue": "逾期未报完成", "info_date": "最新文件日期", "first_year": "首次提及年份",
+    "latest_doc": "最新文件", "located_counties": "定位区县", "statements": "阶段陈述",
+    "as_of_year": "截至年份", "wkt": "几何(WKT)", "reported": "已报告(非计划)",
+    "sentence": "原文句子", "sentence_start": "句子起始位置", "sentence_end": "句子结束位置",
+    "issuer": "发布机关",
     "doc_id": "文件编号", "year": "年份", "years": "年份列表", "char_start": "起始位置",
     "char_end": "结束位置", "title": "标题", "jurisdiction": "行政区", "adcode": "行政区划代码",
     "issued": "发布日期", "kind": "文件类型", "file": "文件名", "sha256": "SHA-256",
@@ -56,9 +59,10 @@ SHAPEFILE_FIELDS = {
     "target_year": "target_yr", "counties": "counties", "precision": "precision",
     "geocode_method": "geo_method", "doc_ids": "doc_ids", "quote": "quote",
     "length_km": "length_km", "aliases": "aliases", "endpoints": "endpoints",
-    "reported": "reported", "completion_year": "compl_yr", "overdue": "overdue",
-    "first_year": "first_yr", "latest_doc": "latest_doc", "located_counties": "loc_county",
-    "stages": "stages", "as_of_year": "as_of_yr", "status_as_of": "status_yr",
+    "known_stage": "known_stg", "planned_stage": "plan_stg", "target_stage": "target_stg",
+    "overdue": "overdue", "info_date": "info_date", "first_year": "first_yr",
+    "latest_doc": "latest_doc", "located_counties": "loc_county", "statements": "statements",
+    "as_of_year": "as_of_yr",
 }  # fmt: skip
 _FAMILIES = {
     "Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line",
@@ -169,8 +173,13 @@ def export_selection(
     fmt: str,
     out: Path,
     headers: str = "en",
+    year: int | None = None,
 ) -> Path:
     """Write the selected projects (and their mentions and documents) as ``fmt``.
+
+    With ``year`` (the as-of year the selection was made for), only documents
+    issued by then and their mentions go along: an export "as of 2022" quotes
+    nothing a 2024 report said.
 
     Raises
     ------
@@ -183,9 +192,14 @@ def export_selection(
         raise StoreError(f"Unknown header language {headers!r}.", ["Use en or zh."])
     projects = gpd.GeoDataFrame(projects, geometry="geometry", crs="EPSG:4326")
     ids = set(projects["project_id"])
-    mentions = mentions[mentions["project_id"].isin(ids)]
     doc_ids = {d for v in projects["doc_ids"].dropna() for d in str(v).split("|") if d}
     documents = documents[documents["doc_id"].isin(doc_ids)]
+    if year is not None:
+        issued = pd.to_numeric(documents["issued"].astype("string").str[:4], errors="coerce")
+        documents = documents[(issued <= year).fillna(False).to_numpy()]
+    mentions = mentions[
+        mentions["project_id"].isin(ids) & mentions["doc_id"].isin(set(documents["doc_id"]))
+    ]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
     if fmt == "geojson":

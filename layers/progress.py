@@ -1,109 +1,143 @@
-"""Progress: what the documents say about a project's stage, year by year.
+"""Progress as of a year: what documents had *reported*, and what plans *expected*.
 
-Every document's record contributes its dated stages ("2023年开工", "2025年建成");
-an undated record counts from its document's year. From those: the stage a
-project had reached by any year (for the map's year slider), its latest target
-year, and whether a completion it was promised has become overdue.
+A plan is a promise, not an achievement. Every mention of a project becomes one
+:class:`~layers.model.StageStatement` per year it names, of one of two kinds:
+
+* **reported**: the document says the stage was reached (a review section,
+  past tense, 已建成, a landmark the text builds on) or names a year that had
+  already ended when it was issued ("2023年开工" in a 2024 report). Such a
+  statement is known from the day its document was issued;
+* **planned**: the document sets a target ("2025年建成通车", "力争2024年开工",
+  十四五期间). A target never makes a stage known, however long ago its year passed.
+
+:func:`progress_as_of` combines them for one year ``Y`` (the portal's slider,
+``export_layers.py --year``): the most advanced stage reported by documents
+issued by the end of ``Y``; what the latest plan issued by ``Y`` expects by
+``Y``; whether a planned completion year before ``Y`` went unreported; and the
+date of the newest document that speaks of the project. Every view (map,
+details, table, charts, counts, exports) uses this one function.
+
+Pure: no pandas, no I/O, only :mod:`layers.model` records.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
+from collections.abc import Iterable, Sequence
 
-from layers.extract import STATUSES
-from layers.resolve import DocumentInfo, Project
-
-_RANK = {s: i for i, s in enumerate(STATUSES)}
+from layers.model import Document, Progress, Record, Stage, StageStatement, Voice, most_advanced
 
 
-def _stages(project: Project) -> list[tuple[int, str, bool, DocumentInfo]]:
-    """(year, status, reported, document) for every dated stage; undated records
-    count from their document's year."""
-    stages = []
-    for doc, record in project.records:
-        timeline = record.get("timeline") or []
-        if timeline:
-            for entry in timeline:
-                stages.append(
-                    (int(entry["year"]), entry["status"], bool(record.get("reported")), doc)
-                )
-        elif doc.year is not None:
-            stages.append((doc.year, record["status"], bool(record.get("reported")), doc))
-    return stages
+def statements_from_record(record: Record, document: Document) -> list[StageStatement]:
+    """Every stage statement one document's record makes, one per mention and year.
 
+    A mention is *reported* when the extractor found it stated as reached, or
+    when it names a year that ended before the document was issued. An undated
+    mention stays undated (``year`` None): a report of it is known from its
+    document's date; a plan of it sets no deadline.
 
-def stage_summary(project: Project) -> str:
-    """The most advanced stage per year, as text: "2021:preparatory|2024:completed".
-
-    With the first year a document named the project, this is all
-    :func:`status_from_stages` needs, so a reader of the store can ask for any
-    year without the documents.
+    Parameters
+    ----------
+    record
+        The record, as extraction (or an editor's review) left it.
+    document
+        Its document; without an issue date nothing can be dated, so nothing is
+        returned (the catalog guarantees a date for every stored document).
     """
-    best: dict[int, str] = {}
-    for year, status, _, _ in _stages(project):
-        if year not in best or _RANK[status] > _RANK[best[year]]:
-            best[year] = status
-    return "|".join(f"{year}:{best[year]}" for year in sorted(best))
+    if document.issued is None:
+        return []
+    out: list[StageStatement] = []
+    for mention in record.mentions:
+        for year in mention.years or (None,):
+            past = year is not None and year < document.issued.year
+            voice = Voice.REPORTED if mention.reported or past else Voice.PLANNED
+            out.append(StageStatement(mention.stage, voice, year, document.issued, document.doc_id))
+    return out
 
 
-def status_from_stages(stages: str, first_year: int | None, year: int) -> str | None:
-    """:func:`status_as_of` computed from :func:`stage_summary` text and the first year."""
-    reached = [
-        status
-        for part in (stages or "").split("|")
-        if part
-        for stage_year, status in [part.split(":", 1)]
-        if int(stage_year) <= year
-    ]
-    if reached:
-        return max(reached, key=_RANK.__getitem__)
-    return "proposed" if first_year is not None and first_year <= year else None
+def statements_from_records(
+    records: Iterable[tuple[Document, Record]],
+) -> tuple[StageStatement, ...]:
+    """All statements of a project's records, without repeats, in a stable order."""
+    seen = dict.fromkeys(
+        statement
+        for document, record in records
+        for statement in statements_from_record(record, document)
+    )
+    return tuple(sorted(seen, key=_statement_order))
 
 
-def status_as_of(project: Project, year: int) -> str | None:
-    """The most advanced stage any document gives the project for ``year`` or before.
+def _statement_order(s: StageStatement) -> tuple[dt.date, str, int, int, str]:
+    return (s.issued, s.doc_id, s.year if s.year is not None else -1, s.stage.rank, s.voice.value)
 
-    A project that a document issued by then names, but only with later stages,
-    is ``proposed`` as of that year (it was in a plan); a project no document had
-    named yet is None (not on the map for that year).
+
+def _plans(statements: Sequence[StageStatement]) -> list[list[StageStatement]]:
+    """Planned statements grouped by document, oldest document first."""
+    by_doc: dict[tuple[dt.date, str], list[StageStatement]] = {}
+    for s in statements:
+        if s.voice is Voice.PLANNED:
+            by_doc.setdefault((s.issued, s.doc_id), []).append(s)
+    return [by_doc[key] for key in sorted(by_doc)]
+
+
+def _completion_year(plan: Sequence[StageStatement]) -> int | None:
+    done = [s.year for s in plan if s.stage is Stage.COMPLETED and s.year is not None]
+    return min(done) if done else None
+
+
+def progress_as_of(statements: Sequence[StageStatement], year: int) -> Progress:
+    """A project's progress as of the end of ``year`` (see the module docstring).
+
+    The target is the completion year of the latest plan that sets one (a later
+    plan that moves the date moves the target; one that only says "加快建设"
+    does not cancel an earlier promise), else the latest year the latest plan
+    names. A plan statement with no year ("建成X等高速公路" heading a task
+    breakdown for 2021—2025) is a goal for the plan's whole period: it counts
+    towards the target stage but expects nothing by any particular year.
+
+    Parameters
+    ----------
+    statements
+        Every statement any document makes about the project.
+    year
+        The year asked about; only documents issued by its end count.
     """
-    reached = [s for y, s, _, _ in _stages(project) if y <= year]
-    if reached:
-        return max(reached, key=_RANK.__getitem__)
-    known = any(doc.year is not None and doc.year <= year for doc, _ in project.records)
-    return "proposed" if known else None
+    public = [s for s in statements if s.issued_year <= year]
+    known = most_advanced([s.stage for s in public if s.voice is Voice.REPORTED])
+    plans = _plans(public)
+    latest = plans[-1] if plans else []
+    expected = most_advanced([s.stage for s in latest if s.year is not None and s.year <= year])
+    completion = next(
+        (c for c in map(_completion_year, reversed(plans)) if c is not None), None
+    )
+    if completion is not None:
+        target_stage: Stage | None = Stage.COMPLETED
+        target_year: int | None = completion
+    else:
+        target_stage = most_advanced([s.stage for s in latest])
+        target_year = max((s.year for s in latest if s.year is not None), default=None)
+    overdue = completion is not None and completion < year and known is not Stage.COMPLETED
+    return Progress(
+        year=year,
+        known_stage=known,
+        planned_stage=expected,
+        target_stage=target_stage,
+        target_year=target_year,
+        overdue=overdue,
+        info_date=max((s.issued for s in public), default=None),
+        named=bool(public),
+    )
 
 
-def latest_target_year(project: Project) -> int | None:
-    """The target year of the most recent document that gives one."""
-    for _, record in reversed(project._by_date()):
-        if record.get("target_year") is not None:
-            return int(record["target_year"])
-    return None
+def newest_year(documents: Iterable[Document]) -> int | None:
+    """The year of the newest document: the default "as of" year everywhere.
 
-
-def completion_target(project: Project) -> int | None:
-    """The year the most recent document that plans a completion plans it for."""
-    for _, record in reversed(project._by_date()):
-        done = [int(t["year"]) for t in record.get("timeline") or [] if t["status"] == "completed"]
-        if done:
-            return min(done)
-    return None
-
-
-def is_overdue(project: Project, *, as_of: date) -> bool:
-    """A completion target year has passed and no document reports the project complete.
-
-    "Reports complete" means a record stating completion as achieved (a review
-    section, past tense) or any completion stated by a document issued after the
-    target year.
+    The year slider starts there, and exports without ``--year`` use it, so the
+    portal never speaks of a year its documents have not reached.
     """
-    target = completion_target(project)
-    if target is None or target >= as_of.year:
-        return False
-    for doc, record in project.records:
-        if record["status"] != "completed":
-            continue
-        if record.get("reported") or (doc.year is not None and doc.year > target):
-            return False
-    return True
+    return max((d.year for d in documents if d.year is not None), default=None)
+
+
+def first_year(statements: Sequence[StageStatement]) -> int | None:
+    """The year the first document naming the project was issued."""
+    return min((s.issued_year for s in statements), default=None)

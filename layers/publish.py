@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -26,10 +26,12 @@ from shapely.geometry.base import BaseGeometry
 
 from layers import GEODATA_DIR, REPO_ROOT
 from layers.assemble import Tables, tables_from_documents
+from layers.codec import record_to_json, records_from_json
 from layers.corpus import CatalogEntry, Document, iter_documents
 from layers.corrections import Correction, corrections_frame, empty_corrections
 from layers.geocode import Geocoder
 from layers.intake import IntakeError, Problem, UploadedText
+from layers.model import Record
 from layers.schema import CORRECTION_SCHEMA, UPLOAD_SCHEMA, typed
 from layers.store import (
     BuildResult,
@@ -67,18 +69,21 @@ def upload_doc_id(sha256: str) -> str:
 
 
 def _entry(row: Mapping[str, object]) -> CatalogEntry:
+    issuer = row.get("issuer")
     return CatalogEntry(str(row["doc_id"]), str(row["file"]), str(row["title"]),
                         str(row["jurisdiction"]), str(row["adcode"]), str(row["issued"]),
-                        str(row["kind"]))  # fmt: skip
+                        str(row["kind"]),
+                        issuer if isinstance(issuer, str) else "")  # fmt: skip
 
 
-def documents_from_uploads(uploads: pd.DataFrame) -> list[tuple[Document, list[dict]]]:
+def documents_from_uploads(uploads: pd.DataFrame) -> list[tuple[Document, list[Record]]]:
     """Each published document with its original bytes and approved records."""
     out = []
     for row in uploads.astype(object).to_dict("records"):
         entry = _entry(row)
         data = base64.b64decode(str(row["content_b64"]))
-        out.append((Document(entry, Path(entry.file), data), json.loads(str(row["records_json"]))))
+        records = records_from_json(json.loads(str(row["records_json"])))
+        out.append((Document(entry, Path(entry.file), data), records))
     return out
 
 
@@ -86,7 +91,6 @@ def build_tables(
     uploads: pd.DataFrame,
     *,
     geocoder: Geocoder,
-    as_of: date,
     on_document: Callable[[Document], None] | None = None,
 ) -> Tables:
     """Tables from the catalogued documents plus the published ones."""
@@ -94,7 +98,7 @@ def build_tables(
     documents: Iterable[Document] = [*iter_documents(), *(doc for doc, _ in published)]
     reviewed = {doc.doc_id: records for doc, records in published}
     return tables_from_documents(
-        documents, geocoder=geocoder, as_of=as_of, on_document=on_document, reviewed=reviewed
+        documents, geocoder=geocoder, on_document=on_document, reviewed=reviewed
     )
 
 
@@ -102,14 +106,13 @@ def rebuild_store(
     location: StoreLocation,
     *,
     geocoder: Geocoder,
-    as_of: date,
     on_document: Callable[[Document], None] | None = None,
 ) -> BuildResult:
     """Rebuild the store from the repository's documents and the published ones."""
     with store_lock(location):
         uploads = read_uploads(location)
         corrections = read_corrections(location)
-        tables = build_tables(uploads, geocoder=geocoder, as_of=as_of, on_document=on_document)
+        tables = build_tables(uploads, geocoder=geocoder, on_document=on_document)
         return write_store(location, tables, corrections=corrections, uploads=uploads,
                            fingerprint=inputs_fingerprint())  # fmt: skip
 
@@ -145,7 +148,7 @@ class Publication:
 
     upload: UploadedText
     entry: CatalogEntry
-    records: list[dict]
+    records: list[Record]
     indices: list[int]
     """Where each approved record stood in the extractor's list (placements refer to it)."""
     record_corrections: list[Correction]
@@ -160,13 +163,16 @@ def _upload_row(pub: Publication, when: str) -> dict[str, object]:
         "doc_id": entry.doc_id, "sha256": pub.upload.sha256, "file": pub.upload.stored_name,
         "original_name": pub.upload.original_name, "title": entry.title,
         "jurisdiction": entry.jurisdiction, "adcode": entry.adcode, "issued": entry.issued,
-        "kind": entry.kind, "editor": pub.editor, "published_at": when, "reason": pub.reason,
-        "records_json": json.dumps(pub.records, ensure_ascii=False),
+        "kind": entry.kind, "issuer": entry.issuer, "editor": pub.editor,
+        "published_at": when, "reason": pub.reason,
+        "records_json": json.dumps([record_to_json(r) for r in pub.records], ensure_ascii=False),
         "content_b64": base64.b64encode(pub.upload.data).decode("ascii"),
     }  # fmt: skip
 
 
-def _project_of_records(tables: Tables, doc_id: str, records: Sequence[dict]) -> list[str | None]:
+def _project_of_records(
+    tables: Tables, doc_id: str, records: Sequence[Record]
+) -> list[str | None]:
     """The project each approved record ended up in (looked up by its first quote's offsets)."""
     mentions = tables.mentions[tables.mentions["doc_id"] == doc_id]
     by_start = {(int(s), int(e)): p for s, e, p in
@@ -174,8 +180,8 @@ def _project_of_records(tables: Tables, doc_id: str, records: Sequence[dict]) ->
                     strict=True)}  # fmt: skip
     out = []
     for record in records:
-        first = (record.get("mentions") or [{}])[0]
-        out.append(by_start.get((int(first.get("start", -1)), int(first.get("end", -1)))))
+        first = record.mentions[0].quote if record.mentions else None
+        out.append(None if first is None else by_start.get((first.start, first.end)))
     return out
 
 
@@ -202,7 +208,7 @@ def _review_log(pub: Publication, projects: list[str | None], when: str) -> list
 
 
 def publish(
-    location: StoreLocation, pub: Publication, *, geocoder: Geocoder, as_of: date
+    location: StoreLocation, pub: Publication, *, geocoder: Geocoder
 ) -> BuildResult:
     """Add a reviewed document to the store, merged with everything already there.
 
@@ -222,7 +228,7 @@ def publish(
         uploads = read_uploads(location)
         uploads = typed(pd.concat([uploads, pd.DataFrame([_upload_row(pub, when)])],
                                   ignore_index=True), UPLOAD_SCHEMA)  # fmt: skip
-        tables = build_tables(uploads, geocoder=geocoder, as_of=as_of)
+        tables = build_tables(uploads, geocoder=geocoder)
         projects = _project_of_records(tables, pub.entry.doc_id, pub.records)
         log = corrections_frame(_review_log(pub, projects, when))
         before = empty_corrections() if current is None else current.corrections
@@ -235,7 +241,7 @@ def publish(
 
 
 def withdraw(
-    location: StoreLocation, doc_id: str, *, geocoder: Geocoder, as_of: date, editor: str
+    location: StoreLocation, doc_id: str, *, geocoder: Geocoder, editor: str
 ) -> BuildResult:
     """Undo a publish: the document and what it added leave the store; the log stays.
 
@@ -253,7 +259,7 @@ def withdraw(
         if doc_id not in set(uploads["doc_id"].dropna()):
             raise IntakeError([Problem("not_published", {"doc_id": doc_id})])
         uploads = uploads[uploads["doc_id"] != doc_id].reset_index(drop=True)
-        tables = build_tables(uploads, geocoder=geocoder, as_of=as_of)
+        tables = build_tables(uploads, geocoder=geocoder)
         result = write_store(location, tables, corrections=read_corrections(location),
                              uploads=uploads, fingerprint=inputs_fingerprint())  # fmt: skip
     logger.info("withdraw: %s by %s", doc_id, editor)

@@ -34,6 +34,7 @@ from datetime import date
 from layers.errors import PlaceNameError
 from layers.extract import name_key
 from layers.geocode import LINE_CATEGORIES, Geocoder, Node
+from layers.model import Document, Record
 
 logger = logging.getLogger(__name__)
 
@@ -51,59 +52,26 @@ _CATEGORY_CODES = {
 }
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
-    """What resolution and progress need to know about a document."""
-
-    doc_id: str
-    jurisdiction: str | None  # adcode of the issuing unit
-    issued: date | None
-    title: str = ""
-
-    @property
-    def year(self) -> int | None:
-        return self.issued.year if self.issued else None
-
-
-@dataclass(frozen=True)
-class ProjectMention:
-    """One quote of a project in one document, with what it says."""
-
-    doc_id: str
-    status: str
-    years: tuple[int, ...]
-    reported: bool
-    quote: str
-    char_start: int
-    char_end: int
-
-    @property
-    def year(self) -> int | None:
-        return self.years[-1] if self.years else None
-
-
 @dataclass
 class Project:
-    """A project across documents: every document's record and every mention."""
+    """A project across documents: every document's record, in issue order."""
 
     project_id: str
     category: str
     identity: str
-    records: list[tuple[DocumentInfo, dict]] = field(default_factory=list)
+    records: list[tuple[Document, Record]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         """The most informative spelling: endpoints spelt out, then most used, then longest."""
         counts: dict[str, int] = defaultdict(int)
         for _, record in self.records:
-            counts[record["name"]] += 1
+            counts[record.name] += 1
         return max(counts, key=lambda n: (("至" in n or "经" in n), counts[n], len(n), n))
 
     @property
     def aliases(self) -> list[str]:
-        names = [r["name"] for _, r in self.records] + [
-            a for _, r in self.records for a in r["aliases"]
-        ]
+        names = [r.name for _, r in self.records] + [a for _, r in self.records for a in r.aliases]
         return sorted(set(names) - {self.name})
 
     @property
@@ -112,41 +80,20 @@ class Project:
 
     @property
     def counties(self) -> list[str]:
-        return list(dict.fromkeys(c for _, r in self.records for c in r.get("counties", [])))
+        return list(dict.fromkeys(c for _, r in self.records for c in r.counties))
 
     @property
     def endpoints(self) -> list[str]:
-        return max((r.get("endpoints") or [] for _, r in self.records), key=len)
+        return list(max((r.endpoints for _, r in self.records), key=len))
 
-    @property
-    def mentions(self) -> list[ProjectMention]:
-        out = []
-        for doc, record in self._by_date():
-            for m in record.get("mentions", []):
-                out.append(
-                    ProjectMention(
-                        doc.doc_id,
-                        m["status"],
-                        tuple(m.get("years", ())),
-                        bool(record.get("reported")) and m["status"] == record["status"],
-                        m["quote"],
-                        m["start"],
-                        m["end"],
-                    )
-                )
-        return out
-
-    def _by_date(self) -> list[tuple[DocumentInfo, dict]]:
+    def by_date(self) -> list[tuple[Document, Record]]:
+        """The records, oldest document first."""
         return sorted(self.records, key=lambda dr: (dr[0].issued or date.min, dr[0].doc_id))
 
     @property
-    def latest(self) -> tuple[DocumentInfo, dict]:
+    def latest(self) -> tuple[Document, Record]:
         """The record of the most recently issued document (the latest word)."""
-        return self._by_date()[-1]
-
-    @property
-    def quote(self) -> str:
-        return self.latest[1]["quote"]
+        return self.by_date()[-1]
 
 
 def _scope(adcode: str | None) -> str:
@@ -175,9 +122,9 @@ def _end_name(node: Node, geocoder: Geocoder) -> str:
     return node.key or node.label
 
 
-def _line_identity(record: dict, doc: DocumentInfo, geocoder: Geocoder) -> str | None:
-    for spelling in (record["name"], *record.get("aliases", [])):
-        endpoints = record.get("endpoints", []) if spelling == record["name"] else []
+def _line_identity(record: Record, doc: Document, geocoder: Geocoder) -> str | None:
+    for spelling in (record.name, *record.aliases):
+        endpoints = list(record.endpoints) if spelling == record.name else []
         nodes, how = geocoder.line_nodes(spelling, endpoints=endpoints, region=doc.jurisdiction)
         if len(nodes) < 2:
             continue
@@ -189,12 +136,12 @@ def _line_identity(record: dict, doc: DocumentInfo, geocoder: Geocoder) -> str |
         if how.startswith("section"):
             line = spelling[: spelling.rfind(nodes[0].label)] if nodes[0].label in spelling else ""
             section = "section:" + name_key(line)
-        return f"{record['category']}|{'~'.join(ends)}|{qualifier}|{section}"
+        return f"{record.layer.value}|{'~'.join(ends)}|{qualifier}|{section}"
     return None
 
 
-def _place_identity(record: dict, doc: DocumentInfo, geocoder: Geocoder | None) -> str:
-    name = record["name"]
+def _place_identity(record: Record, doc: Document, geocoder: Geocoder | None) -> str:
+    name = record.name
     where = doc.jurisdiction
     stem = name
     if geocoder is not None:
@@ -204,17 +151,17 @@ def _place_identity(record: dict, doc: DocumentInfo, geocoder: Geocoder | None) 
         if lead is not None and len(name) - len(lead.query) >= 2:
             stem = name[len(lead.query) :]
             where = lead.unit.adcode
-        elif record.get("counties"):
+        elif record.counties:
             try:
-                where = geocoder.places.resolve(record["counties"][0], level="county").unit.adcode
+                where = geocoder.places.resolve(record.counties[0], level="county").unit.adcode
             except PlaceNameError:
                 pass  # an unresolvable county keeps the document's area
-    return f"{record['category']}|{_scope(where)}|{name_key(stem)}"
+    return f"{record.layer.value}|{_scope(where)}|{name_key(stem)}"
 
 
-def project_identity(record: dict, doc: DocumentInfo, *, geocoder: Geocoder | None) -> str:
+def project_identity(record: Record, doc: Document, *, geocoder: Geocoder | None) -> str:
     """What a record is about, independent of spelling (see the module docstring)."""
-    if record["category"] in LINE_CATEGORIES and geocoder is not None:
+    if record.layer.value in LINE_CATEGORIES and geocoder is not None:
         identity = _line_identity(record, doc, geocoder)
         if identity is not None:
             return identity
@@ -228,7 +175,7 @@ def project_id_from_identity(category: str, identity: str) -> str:
 
 
 def resolve_projects(
-    documents: Iterable[tuple[DocumentInfo, Sequence[dict]]], *, geocoder: Geocoder | None
+    documents: Iterable[tuple[Document, Sequence[Record]]], *, geocoder: Geocoder | None
 ) -> list[Project]:
     """Merge every document's records into projects, in a stable order (by id)."""
     projects: dict[str, Project] = {}
@@ -237,9 +184,9 @@ def resolve_projects(
         for record in records:
             n_records += 1
             identity = project_identity(record, doc, geocoder=geocoder)
-            project_id = project_id_from_identity(record["category"], identity)
+            project_id = project_id_from_identity(record.layer.value, identity)
             project = projects.setdefault(
-                project_id, Project(project_id, record["category"], identity)
+                project_id, Project(project_id, record.layer.value, identity)
             )
             project.records.append((doc, record))
     merged = sorted(projects.values(), key=lambda p: p.project_id)

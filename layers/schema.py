@@ -29,17 +29,20 @@ PROJECT_SCHEMA: dict[str, str] = {
     "project_id": "string", "name": "string", "category": "string", "status": "string",
     "target_year": "Int64", "counties": "string", "precision": "string",
     "geocode_method": "string", "doc_ids": "string", "quote": "string", "length_km": "Float64",
-    "aliases": "string", "endpoints": "string", "reported": "boolean",
-    "completion_year": "Int64", "overdue": "boolean", "first_year": "Int64",
-    "latest_doc": "string", "located_counties": "string", "stages": "string",
+    "aliases": "string", "endpoints": "string", "known_stage": "string",
+    "planned_stage": "string", "target_stage": "string", "overdue": "boolean",
+    "info_date": "string", "as_of_year": "Int64", "first_year": "Int64",
+    "latest_doc": "string", "located_counties": "string", "statements": "string",
 }  # fmt: skip
 MENTION_SCHEMA: dict[str, str] = {
     "project_id": "string", "doc_id": "string", "status": "string", "year": "Int64",
     "years": "string", "reported": "boolean", "quote": "string", "char_start": "Int64",
-    "char_end": "Int64",
+    "char_end": "Int64", "sentence": "string", "sentence_start": "Int64",
+    "sentence_end": "Int64",
 }  # fmt: skip
 DOCUMENT_SCHEMA: dict[str, str] = {
-    "doc_id": "string", "title": "string", "jurisdiction": "string", "adcode": "string",
+    "doc_id": "string", "title": "string", "issuer": "string", "jurisdiction": "string",
+    "adcode": "string",
     "issued": "string", "kind": "string", "file": "string", "sha256": "string",
     "records": "Int64",
 }  # fmt: skip
@@ -65,7 +68,8 @@ TABLE_SCHEMAS = {
 UPLOAD_SCHEMA: dict[str, str] = {
     "doc_id": "string", "sha256": "string", "file": "string", "original_name": "string",
     "title": "string", "jurisdiction": "string", "adcode": "string", "issued": "string",
-    "kind": "string", "editor": "string", "published_at": "string", "reason": "string",
+    "kind": "string", "issuer": "string", "editor": "string", "published_at": "string",
+    "reason": "string",
     "records_json": "string", "content_b64": "string",
 }  # fmt: skip
 assert set(PROJECT_SCHEMA) == set(PROJECT_COLUMNS), "store schema and assembled columns differ"

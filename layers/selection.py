@@ -16,8 +16,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.assemble import LIST_SEPARATOR
-from layers.progress import status_from_stages
+from layers.codec import LIST_SEPARATOR, statements_from_text
+from layers.model import Stage
+from layers.progress import progress_as_of
 
 
 def _listed(value: object) -> set[str]:
@@ -56,25 +57,65 @@ def in_counties(
     return mask.astype(bool)
 
 
-def statuses_as_of(projects: pd.DataFrame, year: int) -> pd.Series:
-    """Each project's stage as of ``year`` (None: no document had named it yet).
+# The stage filter's value for projects with no reported progress (named only in plans).
+UNREPORTED = "unreported"
+_PROGRESS_COLUMNS = ("known_stage", "planned_stage", "target_stage", "target_year", "overdue",
+                     "info_date")  # fmt: skip
 
-    Worked out once per distinct (stages, first year): projects share a few such
-    histories, and a call per project took half a second at 100,000 projects, on
+
+def progress_frame(projects: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Every project's progress as of ``year`` (:func:`layers.progress.progress_as_of`).
+
+    Columns: ``known_stage``, ``planned_stage``, ``target_stage``, ``target_year``,
+    ``overdue``, ``info_date``, ``as_of_year``, ``named`` (False: no document had
+    named it by then). Worked out once per distinct statement history: projects
+    share few, and a call per project took half a second at 100,000 projects, on
     every filter change of the portal.
     """
-    stages = projects["stages"].astype("string").fillna("")
-    firsts = pd.to_numeric(projects["first_year"], errors="coerce").astype("Int64")
-    codes, _ = pd.factorize(stages + "#" + firsts.astype("string").fillna(""))
-    _, first_rows = np.unique(codes, return_index=True)
-    values = np.array(
-        [
-            status_from_stages(stage, None if pd.isna(first) else int(first), year)
-            for stage, first in zip(stages.iloc[first_rows], firsts.iloc[first_rows], strict=True)
-        ],
-        dtype=object,
-    )
-    return pd.Series(values[codes], index=projects.index, dtype="object")
+    texts = projects["statements"].astype("string").fillna("")
+    codes, uniques = pd.factorize(texts)
+    found = [progress_as_of(statements_from_text(text), year) for text in uniques]
+    values: dict[str, list[object]] = {
+        "known_stage": [_value(p.known_stage) for p in found],
+        "planned_stage": [_value(p.planned_stage) for p in found],
+        "target_stage": [_value(p.target_stage) for p in found],
+        "target_year": [p.target_year for p in found],
+        "overdue": [p.overdue for p in found],
+        "info_date": [p.info_date.isoformat() if p.info_date else None for p in found],
+        "named": [p.named for p in found],
+    }
+    if not len(uniques):  # pd.factorize of nothing: codes index nothing
+        codes = np.zeros(0, dtype=int)
+    out = pd.DataFrame(index=projects.index)
+    for column, column_values in values.items():
+        array = np.array([*column_values, None], dtype=object)  # -1 (missing) -> None
+        out[column] = array[codes]
+    for column in ("known_stage", "planned_stage", "target_stage", "info_date"):
+        out[column] = out[column].astype("string")  # the store's type: null is pd.NA
+    out["target_year"] = pd.array(out["target_year"].tolist(), dtype="Int64")
+    out["overdue"] = out["overdue"].fillna(False).astype(bool)
+    out["named"] = out["named"].fillna(False).astype(bool)
+    out["as_of_year"] = pd.array([year] * len(out), dtype="Int64")
+    return out
+
+
+def _value(stage: Stage | None) -> str | None:
+    return None if stage is None else stage.value
+
+
+def as_of(projects: gpd.GeoDataFrame, year: int) -> gpd.GeoDataFrame:
+    """The projects named by documents issued by ``year``, with their progress that year.
+
+    The as-of columns replace the stored ones (computed for the newest
+    document's year), and ``status`` becomes the known stage: every view and
+    export that reads ``status`` shows what was reported, never a target.
+    """
+    progress = progress_frame(projects, year)
+    out = projects.copy()
+    for column in (*_PROGRESS_COLUMNS, "as_of_year"):
+        out[column] = progress[column]
+    out["status"] = progress["known_stage"]
+    return out[progress["named"].to_numpy()]
 
 
 def select_projects(
@@ -93,21 +134,20 @@ def select_projects(
     """The projects passing every given filter (an empty filter passes all).
 
     With ``year``, projects no document had named by then are left out, and the
-    columns ``as_of_year`` and ``status_as_of`` say each one's stage that year;
-    ``statuses`` then filters on that stage rather than the latest one.
+    as-of columns (:func:`as_of`) say each one's progress that year; ``statuses``
+    filters on the known (reported) stage, :data:`UNREPORTED` selecting projects
+    with none, and ``overdue_only`` on the overdue flag of that year.
     """
     out = projects
     if counties:
         out = out[in_counties(out, counties, county_polygons=county_polygons)]
     if categories:
         out = out[out["category"].isin(categories)]
-    status_column = "status"
     if year is not None:
-        out = out.assign(as_of_year=year, status_as_of=statuses_as_of(out, year))
-        out = out[out["status_as_of"].notna()]
-        status_column = "status_as_of"
+        out = as_of(out, year)
     if statuses:
-        out = out[out[status_column].isin(statuses)]
+        known = out["known_stage"].astype(object).where(out["known_stage"].notna(), UNREPORTED)
+        out = out[known.isin(statuses).to_numpy()]
     if target_years is not None:
         low, high = target_years
         years = pd.to_numeric(out["target_year"], errors="coerce")
@@ -124,3 +164,22 @@ def select_projects(
             | out["aliases"].str.contains(needle, regex=False, na=False)
         ]
     return out
+
+
+def newest_document_year(documents: pd.DataFrame) -> int | None:
+    """The year of the newest stored document: the default "as of" year.
+
+    The slider, the stored progress columns and exports without ``--year`` all
+    start there, never at today's date, so nothing is said of a year the
+    documents have not reached.
+    """
+    years = pd.to_numeric(documents["issued"].astype("string").str[:4], errors="coerce")
+    return None if years.dropna().empty else int(years.max())
+
+
+def document_year_range(documents: pd.DataFrame) -> tuple[int, int] | None:
+    """The first and last year documents were issued (the slider's range)."""
+    years = pd.to_numeric(documents["issued"].astype("string").str[:4], errors="coerce")
+    years = years.dropna()
+    return None if years.empty else (int(years.min()), int(years.max()))
+

@@ -17,7 +17,6 @@ import argparse
 import logging
 import sys
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 from tqdm import tqdm
@@ -33,13 +32,13 @@ from layers.store import LAYER_NAMES, StoreLocation, read_uploads, store_fingerp
 EXIT_FAILED = 1
 
 
-def build(location: StoreLocation, *, as_of: date, quiet: bool = False) -> str:
+def build(location: StoreLocation, *, quiet: bool = False) -> str:
     """Run the build and return its summary text."""
     geocoder = load_geocoder()
     total = len(read_catalog()) + len(read_uploads(location))
     with tqdm(total=total, desc="documents", unit="doc", disable=quiet, file=sys.stderr) as bar:
         result = rebuild_store(
-            location, geocoder=geocoder, as_of=as_of, on_document=lambda _: bar.update()
+            location, geocoder=geocoder, on_document=lambda _: bar.update()
         )
     contents = result.contents
     projects = contents.projects
@@ -68,12 +67,6 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the build when the store matches the current inputs",
     )
-    parser.add_argument(
-        "--as-of",
-        type=date.fromisoformat,
-        default=date.today(),
-        help="date that decides which targets are overdue (default today)",
-    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -82,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.if_stale and store_fingerprint_matches(location, inputs_fingerprint()):
             print(f"store: {location} is up to date")
             return 0
-        print(build(location, as_of=args.as_of, quiet=args.quiet))
+        print(build(location, quiet=args.quiet))
     except PortalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

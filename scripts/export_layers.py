@@ -5,8 +5,10 @@ Usage: ``python scripts/export_layers.py --format F --out PATH [--store S] [--co
 
 F is one of geojson, gpkg, csv, xlsx, kml, shp (a zip). ``--county`` may be given
 several times (or comma-separated) and takes full or short names (宣汉县, 宣汉);
-``--year`` keeps the projects documents had named by that year and adds each
-one's stage that year. ``--headers zh`` gives CSV and Excel Chinese headers.
+``--year Y`` (default: the year of the newest document) keeps the projects
+documents issued by then had named and writes each one's progress that year:
+``known_stage`` (reported), ``planned_stage``, ``target_year``, ``overdue``,
+``info_date``. ``--headers zh`` gives CSV and Excel Chinese headers.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from layers.admin import load_reference
 from layers.errors import PlaceNameError, PortalError
 from layers.export import FORMATS, export_selection
 from layers.placenames import PlaceIndex
-from layers.selection import select_projects
+from layers.selection import newest_document_year, select_projects
 from layers.store import StoreLocation, read_store
 
 EXIT_FAILED = 1
@@ -46,22 +48,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--store", default=None, help="GeoPackage path or postgresql:// DSN")
     parser.add_argument("--county", action="append", default=[], help="county name (repeatable)")
-    parser.add_argument("--year", type=int, default=None, help="status as of this year")
+    parser.add_argument(
+        "--year", type=int, default=None,
+        help="progress as of this year (default: the newest document's year)",
+    )
     parser.add_argument("--headers", choices=("en", "zh"), default="en")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         counties, polygons = _counties(args.county)
         contents = read_store(StoreLocation.parse(args.store))
+        year = args.year if args.year is not None else newest_document_year(contents.documents)
         selected = select_projects(
-            contents.projects, counties=counties, county_polygons=polygons, year=args.year
+            contents.projects, counties=counties, county_polygons=polygons, year=year
         )
         out = export_selection(selected, contents.mentions, contents.documents,
-                               fmt=args.format, out=args.out, headers=args.headers)  # fmt: skip
+                               fmt=args.format, out=args.out, headers=args.headers,
+                               year=year)  # fmt: skip
     except (PortalError, PlaceNameError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{len(selected)} projects -> {out}")
+    print(f"{len(selected)} projects as of {year} -> {out}")
     return 0
 
 

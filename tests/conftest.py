@@ -110,12 +110,11 @@ def geocoder(reference: Reference, place_index: PlaceIndex, gazetteer):
 @pytest.fixture(scope="session")
 def corpus_tables(geocoder):
     """The five corpus documents, extracted, resolved and geocoded (once per session)."""
-    from datetime import date
 
     from layers.assemble import tables_from_documents
     from layers.corpus import iter_documents
 
-    return tables_from_documents(iter_documents(), geocoder=geocoder, as_of=date(2026, 11, 22))
+    return tables_from_documents(iter_documents(), geocoder=geocoder)
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def test_every_record_of_every_document_reaches_a_project(corpus_tables, place_i
             doc_year=document.entry.year, places=place_index,
             region=document.entry.adcode[:2] + "0000",
         )  # fmt: skip
-        assert {r["name"] for r in records} <= spellings, document.doc_id
+        assert {r.name for r in records} <= spellings, document.doc_id
     assert corpus_tables.documents["records"].sum() >= len(projects)
 
 
@@ -67,17 +67,22 @@ def test_mentions_point_into_their_documents(corpus_tables) -> None:
 def test_mention_rows_come_from_project_mentions(geocoder) -> None:
     from datetime import date
 
-    from layers.resolve import DocumentInfo
+    from layers.codec import record_from_json
+    from layers.model import Document
 
     record = {"name": "土溪口水库", "category": "reservoir", "aliases": [], "status": "completed",
               "reported": False, "target_year": 2023,
               "timeline": [{"year": 2023, "status": "completed"}],
               "counties": [], "endpoints": [], "quote": "土溪口水库建成",
               "mentions": [{"quote": "土溪口水库建成", "start": 5, "end": 12, "status": "completed",
-                            "years": [2023]}]}  # fmt: skip
-    doc = DocumentInfo("x", "511700", date(2021, 1, 1))
-    frame = mention_frame(resolve_projects([(doc, [record])], geocoder=geocoder))
+                            "years": [2023], "reported": False, "sentence": "今年土溪口水库建成",
+                            "sentence_start": 3, "sentence_end": 12}]}  # fmt: skip
+    doc = Document("x", "511700", date(2021, 1, 1))
+    frame = mention_frame(
+        resolve_projects([(doc, [record_from_json(record)])], geocoder=geocoder)
+    )
     assert json.loads(frame.to_json(orient="records"))[0] | {"project_id": ""} == {
         "project_id": "", "doc_id": "x", "status": "completed", "year": 2023, "years": "2023",
         "reported": False, "quote": "土溪口水库建成", "char_start": 5, "char_end": 12,
+        "sentence": "今年土溪口水库建成", "sentence_start": 3, "sentence_end": 12,
     }  # fmt: skip

@@ -111,7 +111,18 @@ def test_command_line_filters_by_county_and_year(store_path, tmp_path) -> None:
     table = pd.read_csv(tmp_path / "x.csv", encoding="utf-8-sig")
     assert 0 < len(table) < 40
     assert set(table["as_of_year"]) == {2023}
-    assert table["status_as_of"].notna().all()
+    fixed = ["known_stage", "planned_stage", "target_year", "overdue", "info_date"]
+    assert set(fixed) <= set(table.columns)
+    assert (table["info_date"].str[:4].astype(int) <= 2023).all()
+    # Nothing a document issued after 2023 said is in a 2023 export (the 2024 report).
+    mentions = pd.read_excel(tmp_path / "x.xlsx", sheet_name="mentions", dtype={"doc_id": str})
+    assert "002" not in set(mentions["doc_id"])
+    default = tmp_path / "default.csv"
+    subprocess.run(
+        [sys.executable, str(script), "--format", "csv", "--out", str(default), "--store",
+         str(store_path)], check=True, capture_output=True,
+    )  # fmt: skip
+    assert set(pd.read_csv(default, encoding="utf-8-sig")["as_of_year"]) == {2024}
     bad = subprocess.run(
         [sys.executable, str(script), "--format", "csv", "--out", str(tmp_path / "y.csv"),
          "--store", str(store_path), "--county", "不存在县"],

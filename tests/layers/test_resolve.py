@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from layers.resolve import DocumentInfo, resolve_projects
+from layers.codec import record_from_json
+from layers.model import Document as DocumentInfo
+from layers.model import Record
+from layers.resolve import resolve_projects
 
 DAZHOU = DocumentInfo("A", "511700", date(2021, 12, 6))
 LIANGPING = DocumentInfo("B", "500155", date(2021, 3, 12))
@@ -14,16 +17,16 @@ BAZHONG = DocumentInfo("D", "511900", date(2021, 7, 13))
 XUANHAN = DocumentInfo("E", "511722", date(2022, 2, 1))
 
 
-def _record(name: str, category: str, **extra) -> dict:
+def _record(name: str, category: str, **extra) -> Record:
     record = {"name": name, "category": category, "aliases": [], "status": "under_construction",
               "reported": False, "target_year": None, "timeline": [], "counties": [],
               "endpoints": [], "quote": name, "mentions": []}  # fmt: skip
     record.update(extra)
-    return record
+    return record_from_json(record)
 
 
 def _names(projects) -> list[set[str]]:
-    return sorted(({r["name"] for _, r in p.records} for p in projects), key=sorted)
+    return sorted(({r.name for _, r in p.records} for p in projects), key=sorted)
 
 
 def test_the_same_line_in_two_documents_is_one_project(geocoder) -> None:

@@ -8,6 +8,7 @@ import shapely
 
 from layers import store
 from layers.errors import StoreError
+from layers.selection import as_of
 from layers.store import (
     LAYER_NAMES,
     Correction,
@@ -104,12 +105,22 @@ def test_corrections_apply_and_survive_a_rebuild(tmp_path, corpus_tables) -> Non
     ])  # fmt: skip
     result = write_store(location, corpus_tables, corrections=read_corrections(location))
     assert (result.applied, result.orphans) == (3, [])
-    row = read_store(location).projects.set_index("project_id").loc[pid]
-    assert (row["status"], row["precision"]) == ("completed", "exact")
+    projects = read_store(location).projects
+    row = projects.set_index("project_id").loc[pid]
+    assert row["precision"] == "exact"
     assert row.geometry.equals(shapely.from_wkt("LINESTRING (107.47 31.21, 108.38 30.81)"))
+    # The editor's word is a report known from the day it was given, never back-dated:
+    # as of the newest document's year the stage stays as the documents left it.
+    when = int(read_corrections(location)["when"].iloc[0][:4])
+    assert "correction:" in row["statements"]
+    assert pd.isna(row["status"]) or row["status"] != "completed"
+    assert as_of(projects[projects["project_id"] == pid], when)["known_stage"].iloc[0] == (
+        "completed"
+    )
     # A second rebuild from the store's own corrections gives the same answer.
     write_store(location, corpus_tables, corrections=read_corrections(location))
-    assert read_store(location).projects.set_index("project_id").loc[pid, "status"] == "completed"
+    again = read_store(location).projects
+    assert as_of(again[again["project_id"] == pid], when)["status"].iloc[0] == "completed"
 
 
 def test_an_orphaned_correction_is_reported_and_kept(tmp_path, corpus_tables) -> None:
