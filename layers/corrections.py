@@ -46,8 +46,20 @@ from layers.schema import (
 
 # Progress columns are worked out from the statements; a correction of ``status``
 # becomes a reported statement of its own (dated by the correction), see below.
-DERIVED = frozenset({"project_id", "doc_ids", "statements", "known_stage", "planned_stage",
-                     "target_stage", "overdue", "info_date", "as_of_year", "first_year"})
+DERIVED = frozenset(
+    {
+        "project_id",
+        "doc_ids",
+        "statements",
+        "known_stage",
+        "planned_stage",
+        "target_stage",
+        "overdue",
+        "info_date",
+        "as_of_year",
+        "first_year",
+    }
+)
 CORRECTABLE = frozenset(PROJECT_SCHEMA) - DERIVED | {"geometry"}
 """Project fields a correction may change; "geometry" takes WKT in EPSG:4326."""
 RECORD_PREFIX = "record."

@@ -107,9 +107,7 @@ def progress_as_of(statements: Sequence[StageStatement], year: int) -> Progress:
     plans = _plans(public)
     latest = plans[-1] if plans else []
     expected = most_advanced([s.stage for s in latest if s.year is not None and s.year <= year])
-    completion = next(
-        (c for c in map(_completion_year, reversed(plans)) if c is not None), None
-    )
+    completion = next((c for c in map(_completion_year, reversed(plans)) if c is not None), None)
     if completion is not None:
         target_stage: Stage | None = Stage.COMPLETED
         target_year: int | None = completion

@@ -170,9 +170,7 @@ def _upload_row(pub: Publication, when: str) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _project_of_records(
-    tables: Tables, doc_id: str, records: Sequence[Record]
-) -> list[str | None]:
+def _project_of_records(tables: Tables, doc_id: str, records: Sequence[Record]) -> list[str | None]:
     """The project each approved record ended up in (looked up by its first quote's offsets)."""
     mentions = tables.mentions[tables.mentions["doc_id"] == doc_id]
     by_start = {(int(s), int(e)): p for s, e, p in
@@ -207,9 +205,7 @@ def _review_log(pub: Publication, projects: list[str | None], when: str) -> list
     return log
 
 
-def publish(
-    location: StoreLocation, pub: Publication, *, geocoder: Geocoder
-) -> BuildResult:
+def publish(location: StoreLocation, pub: Publication, *, geocoder: Geocoder) -> BuildResult:
     """Add a reviewed document to the store, merged with everything already there.
 
     Raises

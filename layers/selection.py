@@ -182,4 +182,3 @@ def document_year_range(documents: pd.DataFrame) -> tuple[int, int] | None:
     years = pd.to_numeric(documents["issued"].astype("string").str[:4], errors="coerce")
     years = years.dropna()
     return None if years.empty else (int(years.min()), int(years.max()))
-

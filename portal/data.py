@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import geopandas as gpd
 import streamlit as st
 
 from layers.admin import boundary_source_label, corpus_area, corpus_prefectures, load_reference
-from layers.corpus import read_catalog
+from layers.corpus import load_document, read_catalog
+from layers.errors import CatalogError, DocumentReadError
 from layers.geocode import Geocoder
 from layers.geocode import load_geocoder as _load_geocoder
 from layers.intake import jurisdiction_options
-from layers.store import StoreContents, StoreLocation, latest_build, read_store
+from layers.reader import read_document
+from layers.selection import document_year_range
+from layers.store import StoreContents, StoreLocation, latest_build, read_store, read_uploads
 from portal.filters import FilterOptions
 
 
@@ -101,21 +105,70 @@ def load_store() -> StoreContents:
     return _load_store(_spec(location), _version(location))
 
 
-def filter_options(
-    contents: StoreContents, counties: gpd.GeoDataFrame, *, today: dt.date
-) -> FilterOptions:
-    """What the sidebar offers: the corpus area's counties by prefecture, the years the
-    documents span, their target years, and the documents themselves."""
+def filter_options(contents: StoreContents, counties: gpd.GeoDataFrame) -> FilterOptions:
+    """What the sidebar offers: the corpus area's counties by prefecture, the years, the
+    target years, and the documents themselves.
+
+    The year slider runs from the first document's year to the later of the
+    newest document's year and the furthest target (so a promise can be seen
+    falling due), and starts at the newest document's year: never at today's
+    date, which the documents may not have reached.
+    """
     by_prefecture: dict[str, list[str]] = {}
     for row in counties.sort_values(["prefecture", "adcode"]).itertuples():
         by_prefecture.setdefault(row.prefecture, []).append(row.name)
     projects = contents.projects
-    firsts = projects["first_year"].dropna().astype(int)
     targets = projects["target_year"].dropna().astype(int)
-    low = int(min(firsts.min() if len(firsts) else today.year, today.year - 5))
-    high = int(max(targets.max() if len(targets) else today.year, today.year + 5))
-    target_low = int(targets.min()) if len(targets) else low
+    span = document_year_range(contents.documents)
+    first, newest = span if span is not None else (dt.date.today().year,) * 2
+    high = max(newest, int(targets.max()) if len(targets) else newest) + 1
+    target_low = int(targets.min()) if len(targets) else first
     target_high = int(targets.max()) if len(targets) else high
-    documents = {row.doc_id: row.title for row in contents.documents.itertuples()}
-    return FilterOptions(by_prefecture, (low, high), (target_low, target_high), documents,
-                         min(max(today.year, low), high))  # fmt: skip
+    documents = {row.doc_id: document_label(row) for row in contents.documents.itertuples()}
+    issued = {
+        str(d): str(i) for d, i in zip(contents.documents["doc_id"], contents.documents["issued"],
+                                       strict=True)
+    }  # fmt: skip
+    return FilterOptions(by_prefecture, (first, high), (target_low, target_high), documents,
+                         newest, issued)  # fmt: skip
+
+
+def document_label(row: object) -> str:
+    """A document as a reporter cites it: "达州市人民政府办公室 · 2021-12-06 · 目标任务分解方案"."""
+    issuer = getattr(row, "issuer", None)
+    parts = [
+        str(issuer) if isinstance(issuer, str) and issuer else "",
+        str(getattr(row, "issued", "") or ""),
+        str(getattr(row, "title", "") or ""),
+    ]
+    return " · ".join(p for p in parts if p)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _source_text(spec: str, version: str, doc_id: str) -> str | None:
+    location = StoreLocation.parse(spec)
+    try:
+        document = load_document(doc_id)
+        return read_document(document.data, name=document.entry.file).text
+    except CatalogError:
+        pass  # not a catalogued document: perhaps one published in the portal
+    uploads = read_uploads(location)
+    rows = uploads[uploads["doc_id"] == doc_id]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return read_document(base64.b64decode(str(row["content_b64"])), name=str(row["file"])).text
+
+
+def load_source_text(doc_id: str) -> str | None:
+    """A stored document's text, as the offsets of its quotes count it (None: not found).
+
+    Catalogued documents are read from ``geodata/sources``; documents published
+    in the portal from the store's uploads table. Reading imports the document
+    readers, so it happens only when someone opens a source.
+    """
+    location = store_location()
+    try:
+        return _source_text(_spec(location), _version(location), doc_id)
+    except DocumentReadError:
+        return None

@@ -136,7 +136,7 @@ def _render_review_and_publish(draft: dict, *, editor: str, lang: str) -> None:
         placements = [p for i, p in sorted(draft["placements"].items()) if i in indices]
         publication = Publication(upload, entry, kept, indices, log, placements, editor,
                                   reason.strip())  # fmt: skip
-        publish(data.store_location(), publication, geocoder=geocoder, as_of=dt.date.today())
+        publish(data.store_location(), publication, geocoder=geocoder)
     except IntakeError as exc:
         show_refusal(exc, lang=lang)
         return
@@ -169,7 +169,7 @@ def _render_published(*, editor: str, lang: str) -> None:
                           key="undo_doc")  # fmt: skip
     if doc_id and st.button(translate("undo", lang) + f": {doc_id}"):
         try:
-            withdraw(location, doc_id, geocoder=data.load_geocoder(), as_of=dt.date.today(),
+            withdraw(location, doc_id, geocoder=data.load_geocoder(),
                      editor=editor)  # fmt: skip
         except IntakeError as exc:
             show_refusal(exc, lang=lang)

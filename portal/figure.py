@@ -49,6 +49,9 @@ def cjk_font() -> str | None:
     return found
 
 
+_RANK = {"proposed": 0, "preparatory": 1, "under_construction": 2, "completed": 3}
+
+
 def _dash(status: str) -> str | tuple:
     pattern = LINE_DASH.get(status)
     if pattern is None:
@@ -97,19 +100,28 @@ def figure_bytes(
         if focus is not None and len(focus):
             focus.to_crs(crs).boundary.plot(ax=ax, color="#2d3748", linewidth=1.5)
         shown = selected[selected.geometry.notna()].to_crs(crs)
-        status_column = "status_as_of" if "status_as_of" in shown else "status"
+        # Colour = the stage documents reported by the view's year (never a plan);
+        # a plan ahead of it draws hollow and faded, as on the map.
+        status_column = "known_stage" if "known_stage" in shown else "status"
         for row in shown.itertuples():
             status = getattr(row, status_column)
-            color = STATUS_COLORS.get(status, "#718096")
+            status = status if isinstance(status, str) and status else "unreported"
+            color = STATUS_COLORS.get(status, STATUS_COLORS["unreported"])
             overdue = bool(row.overdue) if row.overdue is not None else False
+            target = getattr(row, "target_stage", None)
+            ahead = isinstance(target, str) and _RANK.get(target, -1) > _RANK.get(status, -1)
+            alpha = 0.45 if ahead and not overdue else 1.0
             edge = OVERDUE_COLOR if overdue else color
             one = gpd.GeoSeries([row.geometry], crs=crs)
             if row.precision in AREA_PRECISIONS:
-                one.boundary.plot(ax=ax, color=edge, linewidth=1.2, linestyle=(0, (3, 3)))
+                one.boundary.plot(ax=ax, color=edge, linewidth=1.2, linestyle=(0, (3, 3)),
+                                  alpha=alpha)  # fmt: skip
             elif row.geometry.geom_type.endswith("Point"):
-                one.plot(ax=ax, color=color, edgecolor=edge, markersize=40, zorder=5)
+                one.plot(ax=ax, color="none" if ahead else color, edgecolor=edge, markersize=40,
+                         linewidth=1.5, zorder=5, alpha=alpha)  # fmt: skip
             else:
-                one.plot(ax=ax, color=edge, linewidth=2.2, linestyle=_dash(status), zorder=4)
+                one.plot(ax=ax, color=edge, linewidth=2.2, linestyle=_dash(status), zorder=4,
+                         alpha=alpha)  # fmt: skip
         minx, miny, maxx, maxy = frame.to_crs(crs).total_bounds
         pad = 0.04 * max(maxx - minx, maxy - miny)
         ax.set_xlim(minx - pad, maxx + pad)
@@ -118,6 +130,9 @@ def figure_bytes(
         ax.set_axis_off()
         handles = [Line2D([], [], color=c, linewidth=2.5, linestyle=_dash(s),
                           label=translate(s, lang)) for s, c in STATUS_COLORS.items()]  # fmt: skip
+        handles.append(Line2D([], [], color=STATUS_COLORS["unreported"], marker="o",
+                              markerfacecolor="none", linestyle="none", alpha=0.45,
+                              label=translate("legend_target", lang)))  # fmt: skip
         handles.append(Line2D([], [], color=OVERDUE_COLOR, linewidth=2.5,
                               label=translate("overdue", lang)))  # fmt: skip
         handles.append(Line2D([], [], color="#4a5568", linewidth=1.2, linestyle=(0, (3, 3)),

@@ -9,11 +9,12 @@ the sidebar is drawn once, here, for every page.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import streamlit as st
 
-from layers.extract import STATUSES
+from layers.model import Stage
+from layers.selection import UNREPORTED
 from layers.store import CATEGORIES
 from portal.i18n import translate
 from portal.state import (
@@ -37,8 +38,18 @@ class FilterOptions:
     counties_by_prefecture: dict[str, list[str]]
     years: tuple[int, int]
     target_years: tuple[int, int]
-    documents: dict[str, str]  # doc_id -> title
-    default_year: int
+    documents: dict[str, str]  # doc_id -> "issuer · date · title"
+    default_year: int  # the newest document's year
+    issued: dict[str, str] = field(default_factory=dict)  # doc_id -> issue date
+
+    def as_of_date(self, year: int) -> str | None:
+        """The issue date of the newest document issued by ``year`` (None: none yet)."""
+        dates = [d for d in self.issued.values() if d[:4].isdigit() and int(d[:4]) <= year]
+        return max(dates) if dates else None
+
+    def documents_by(self, year: int) -> int:
+        """How many documents had been issued by ``year``."""
+        return sum(1 for d in self.issued.values() if d[:4].isdigit() and int(d[:4]) <= year)
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,8 @@ class Filters:
         return [c for p in self.prefectures for c in options.counties_by_prefecture.get(p, [])]
 
 
+STAGE_OPTIONS = (*(s.value for s in Stage), UNREPORTED)
+"""The stage filter: reported stages, and "no progress reported"."""
 _LIST_PARAMS = {"prefecture": "prefectures", "county": "counties", "layer": "categories",
                 "status": "statuses", "doc": "doc_ids"}  # fmt: skip
 
@@ -99,7 +112,7 @@ def filters_from_query(
         "prefectures": set(options.counties_by_prefecture),
         "counties": counties,
         "categories": set(CATEGORIES),
-        "statuses": set(STATUSES),
+        "statuses": set(STAGE_OPTIONS),
         "doc_ids": set(options.documents),
     }
     values: dict[str, object] = {}
@@ -155,16 +168,20 @@ def render_sidebar(options: FilterOptions, *, lang: str) -> Filters:
         format_func=lambda c: translate(c, lang), placeholder=translate("all", lang),
     )  # fmt: skip
     statuses = sidebar.multiselect(
-        translate("statuses", lang), list(STATUSES), key=STATUS_KEY,
+        translate("statuses", lang), list(STAGE_OPTIONS), key=STATUS_KEY,
         format_func=lambda s: translate(s, lang), placeholder=translate("all", lang),
     )  # fmt: skip
     year = sidebar.slider(translate("year", lang), *options.years, key=YEAR_KEY)
+    as_of = options.as_of_date(int(year))
+    if as_of is not None:
+        sidebar.caption(translate("as_of_caption", lang, date=as_of,
+                                  n=options.documents_by(int(year))))  # fmt: skip
     low, high = options.target_years
     target = sidebar.slider(translate("target_years", lang), low, max(high, low + 1),
                             key=TARGET_KEY)  # fmt: skip
     doc_ids = sidebar.multiselect(
         translate("documents", lang), list(options.documents), key=DOC_KEY,
-        format_func=lambda d: f"{d} {options.documents[d]}"[:60],
+        format_func=lambda d: f"{d} {options.documents[d]}"[:70],
         placeholder=translate("all", lang),
     )  # fmt: skip
     overdue = sidebar.toggle(translate("overdue_only", lang), key=OVERDUE_KEY)

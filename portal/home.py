@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -24,7 +23,14 @@ from portal.presentation import (
     render_presentation_header,
     view_title,
 )
-from portal.state import LANG_KEY, MAP_KEY, SELECTED_KEY
+from portal.state import (
+    LANG_KEY,
+    MAP_KEY,
+    PROJECT_LOADED_KEY,
+    SELECTED_KEY,
+    SOURCE_KEY,
+    ZOOM_KEY,
+)
 
 MAP_HEIGHT = 640
 PRESENTATION_HEIGHT = 820
@@ -35,7 +41,14 @@ def current_language() -> str:
     return "en" if st.session_state.get(LANG_KEY, False) else "zh"
 
 
+def _language_from_link() -> None:
+    """A link's ``lang=en`` opens the page in English (once per session)."""
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = st.query_params.get("lang") == "en"
+
+
 def _header() -> str:
+    _language_from_link()
     lang = current_language()
     st.set_page_config(page_title=translate("page_title", lang), layout="wide")
     ensure_static_assets()
@@ -64,8 +77,9 @@ def render() -> None:
     except PortalError as exc:
         st.error(str(exc))
         return
-    options = data.filter_options(contents, counties, today=date.today())
+    options = data.filter_options(contents, counties)
     link = st.query_params.to_dict()  # as opened: the filters rewrite the URL below
+    _project_from_link(link, contents.projects)
     filters = render_sidebar(options, lang=lang)
     basemap, presenting = render_display_controls(
         available_basemaps(tianditu=tianditu_key()), lang=lang, link=link
@@ -79,31 +93,76 @@ def render() -> None:
         target_years=filters.target_years, doc_ids=filters.doc_ids,
         overdue_only=filters.overdue_only, name_contains=filters.search,
     )  # fmt: skip
-    status_column = "status_as_of"
+    _keep_in_link(lang)
+    status_column = "known_stage"
     focus = view_counties if names else None
+    zoom = st.session_state.pop(ZOOM_KEY, None)
     if presenting:
         title = view_title(filters, options, lang=lang)
         render_presentation_header(title, lang=lang)
         render_project_map(selected, projects=contents.projects, store_key=store_key,
                            counties=counties, focus=focus, lang=lang, basemap=basemap,
                            status_column=status_column, height=PRESENTATION_HEIGHT,
-                           key=MAP_KEY)  # fmt: skip
+                           key=MAP_KEY, zoom_to=zoom)  # fmt: skip
         render_figure_export(selected, counties=counties, focus=focus, title=title, lang=lang,
                              boundary_source=data.load_boundary_source())  # fmt: skip
         return
-    st.markdown(f"**{translate('summary', lang, n=len(selected), year=filters.year)}**")
+    st.markdown(f"**{summary_line(selected, year=filters.year, lang=lang)}**")
     map_col, detail_col = st.columns([3, 2])
     with map_col:
         # Only clicks come back: panning and zooming must not rerun the app.
         clicked = render_project_map(
             selected, projects=contents.projects, store_key=store_key, counties=counties,
             focus=focus, lang=lang, basemap=basemap, status_column=status_column,
-            height=MAP_HEIGHT, key=MAP_KEY,
+            height=MAP_HEIGHT, key=MAP_KEY, zoom_to=zoom,
+            selected_id=st.session_state.get(SELECTED_KEY),
         )  # fmt: skip
         if clicked:
-            st.session_state[SELECTED_KEY] = clicked
+            _select(clicked)
         st.caption(translate("map_caption", lang, n=len(view_counties),
                              source=data.load_boundary_source()))  # fmt: skip
-    render_overview(contents, selected, lang=lang, status_column=status_column)
+    render_overview(contents, selected, lang=lang, status_column=status_column,
+                    year=filters.year)  # fmt: skip
     with detail_col:
-        render_details(contents, st.session_state.get(SELECTED_KEY), lang=lang)
+        render_details(contents, st.session_state.get(SELECTED_KEY), year=filters.year,
+                       lang=lang)  # fmt: skip
+
+
+def summary_line(selected: pd.DataFrame, *, year: int | None, lang: str) -> str:
+    """The headline count, from the same as-of columns as the map and the table."""
+    known = selected["known_stage"] if "known_stage" in selected else selected["status"]
+    overdue = selected["overdue"].fillna(False).astype(bool) if len(selected) else []
+    return translate(
+        "summary", lang, n=len(selected), year=year, done=int((known == "completed").sum()),
+        building=int((known == "under_construction").sum()), none=int(known.isna().sum()),
+        late=int(sum(overdue)),
+    )  # fmt: skip
+
+
+def _select(project_id: str) -> None:
+    st.session_state[SELECTED_KEY] = project_id
+    st.session_state.pop(SOURCE_KEY, None)
+
+
+def _project_from_link(link: dict[str, str], projects: pd.DataFrame) -> None:
+    """``?project=<id>`` opens that project's details and frames it (once per session)."""
+    if st.session_state.get(PROJECT_LOADED_KEY):
+        return
+    st.session_state[PROJECT_LOADED_KEY] = True
+    wanted = str(link.get("project") or "")
+    if wanted and wanted in set(projects["project_id"].astype(str)):
+        _select(wanted)
+        st.session_state[ZOOM_KEY] = wanted
+
+
+def _keep_in_link(lang: str) -> None:
+    """The language and the open project stay in the address bar, so a link shares them."""
+    if lang == "en":
+        st.query_params["lang"] = "en"
+    elif "lang" in st.query_params:
+        del st.query_params["lang"]
+    selected = st.session_state.get(SELECTED_KEY)
+    if selected:
+        st.query_params["project"] = str(selected)
+    elif "project" in st.query_params:
+        del st.query_params["project"]

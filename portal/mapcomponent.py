@@ -77,6 +77,8 @@ def render_project_map(
     basemap: Basemap,
     height: int,
     key: str,
+    zoom_to: str | None = None,
+    selected_id: str | None = None,
 ) -> str | None:
     """Draw the map of ``selected`` and return the project_id of a new click on it, else None.
 
@@ -84,13 +86,15 @@ def render_project_map(
     version): their drawing is prepared once and each rerun sends only the
     selection. A click is new once: the component keeps returning its last
     value on later reruns, which must not reopen a project the user has since
-    left for another one.
+    left for another one. ``zoom_to`` frames one project (once); ``selected_id``
+    is outlined above the others.
     """
     prepared = _prepared(store_key, basemap.gcj02, projects)
     outlines = _outlines(tuple(counties["adcode"].astype(str)), basemap.gcj02, counties)
     args = build_project_map(selected, counties=counties, focus=focus, lang=lang,
                              status_column=status_column, basemap=basemap, prepared=prepared,
-                             outlines=outlines)  # fmt: skip
+                             outlines=outlines, zoom_to=zoom_to,
+                             selected_id=selected_id)  # fmt: skip
     # The two large texts go as bytes: Streamlit then sends them as they are, not
     # as strings inside its JSON, where every quote is escaped and read twice.
     binary = {name: str(args.pop(name)).encode() for name in _BINARY_ARGS}

@@ -12,6 +12,7 @@ only when the editor says so).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
@@ -21,9 +22,9 @@ import streamlit as st
 from shapely.geometry import shape
 from streamlit_folium import st_folium
 
-from layers.extract import STATUSES
 from layers.geocode import Geocoder, Location
-from layers.intake import quote_context
+from layers.intake import STAGES, quote_context
+from layers.model import Layer, Record
 from layers.publish import Placement
 from layers.store import CATEGORIES
 from portal.assets import local_draw_plugin, localise_map_assets
@@ -36,26 +37,25 @@ _DRAW_OPTIONS = {"polyline": True, "marker": True, "polygon": False, "rectangle"
                  "circle": False, "circlemarker": False}  # fmt: skip
 
 
-def auto_location(record: Mapping[str, object], *, geocoder: Geocoder, adcode: str) -> Location:
+def auto_location(record: Record, *, geocoder: Geocoder, adcode: str) -> Location:
     """Where the geocoder would put the record on its own."""
     return geocoder.locate(
-        name=str(record["name"]), category=str(record["category"]),
-        aliases=list(record.get("aliases") or []), counties=list(record.get("counties") or []),
-        endpoints=list(record.get("endpoints") or []), jurisdiction=adcode,
+        name=record.name, category=record.layer.value, aliases=list(record.aliases),
+        counties=list(record.counties), endpoints=list(record.endpoints), jurisdiction=adcode,
     )  # fmt: skip
 
 
 def review_frame(
-    records: Sequence[Mapping[str, object]], *, text: str, locations: Sequence[Location], lang: str
+    records: Sequence[Record], *, text: str, locations: Sequence[Location], lang: str
 ) -> pd.DataFrame:
     """One editable row per record, plus its quote in context and automatic location."""
     return pd.DataFrame({
         "include": [True] * len(records),
-        "name": [str(r["name"]) for r in records],
-        "category": [str(r["category"]) for r in records],
-        "status": [str(r["status"]) for r in records],
-        "target_year": pd.array([r.get("target_year") for r in records], dtype="Int64"),
-        "counties": ["|".join(r.get("counties") or []) for r in records],
+        "name": [r.name for r in records],
+        "category": [r.layer.value for r in records],
+        "status": [r.stage.value for r in records],
+        "target_year": pd.array([r.target_year for r in records], dtype="Int64"),
+        "counties": ["|".join(r.counties) for r in records],
         "context": [quote_context(text, r) for r in records],
         "location": [f"{translate(loc.precision, lang)}: {loc.method}" for loc in locations],
     })  # fmt: skip
@@ -98,7 +98,7 @@ def render_review_table(frame: pd.DataFrame, *, key: str, lang: str) -> list[dic
             ),
             "status": column.SelectboxColumn(
                 translate("status", lang),
-                options=STATUSES,
+                options=STAGES,
                 format_func=lambda s: translate(s, lang),
                 required=True,
             ),
@@ -118,11 +118,11 @@ def render_review_table(frame: pd.DataFrame, *, key: str, lang: str) -> list[dic
 
 
 def unit_candidates(
-    record: Mapping[str, object], *, geocoder: Geocoder, jurisdiction: str, adcode: str
+    record: Record, *, geocoder: Geocoder, jurisdiction: str, adcode: str
 ) -> dict[str, Location]:
     """The whole of each county the record names, and of the document's jurisdiction."""
     out = {}
-    for name in [*(record.get("counties") or []), jurisdiction]:
+    for name in [*record.counties, jurisdiction]:
         location = geocoder.unit_location(str(name), region=adcode)
         if location is not None and str(name) not in out:
             out[str(name)] = location
@@ -151,7 +151,7 @@ def render_draw_map(counties: gpd.GeoDataFrame, *, lang: str) -> shapely.Geometr
 
 
 def render_placement(
-    records: Sequence[Mapping[str, object]],
+    records: Sequence[Record],
     edits: Sequence[Mapping[str, object]],
     placements: dict[int, Placement],
     *,
@@ -170,7 +170,14 @@ def render_placement(
         return
     index = st.selectbox(translate("place_record", lang), included,
                          format_func=lambda i: f"{i + 1}. {edits[i]['name']}")  # fmt: skip
-    record = {**records[index], **{k: edits[index][k] for k in ("name", "category", "counties")}}
+    edit, extracted = edits[index], records[index]
+    counties, category = edit["counties"], str(edit["category"])
+    record = dataclasses.replace(  # placed as the editor has it so far
+        extracted,
+        name=str(edit["name"]),
+        layer=Layer(category) if category in {v.value for v in Layer} else extracted.layer,
+        counties=tuple(map(str, counties)) if isinstance(counties, list | tuple) else (),
+    )
     auto = locations[index]
     units = unit_candidates(record, geocoder=geocoder, jurisdiction=jurisdiction, adcode=adcode)
     choices = {"auto": translate("place_auto", lang, how=literal(auto.method),

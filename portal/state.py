@@ -11,6 +11,16 @@ MAP_KEY = "project_map"
 SELECTED_KEY = "selected_project"
 """str | None: project_id whose details panel is open."""
 
+ZOOM_KEY = "zoom_to_project"
+"""str | None: project_id the map frames once (a ``?project=`` link)."""
+
+SOURCE_KEY = "source_view"
+"""tuple[str, int, int, int, int] | None: (doc_id, quote start, end, sentence start, end)
+of the source passage open under the details."""
+
+PROJECT_LOADED_KEY = "project_from_query_loaded"
+"""bool: the URL's ``project`` was copied into SELECTED_KEY (once per session)."""
+
 # Sidebar filters (each also kept in the URL query string, see portal.filters).
 PREFECTURE_KEY = "filter_prefectures"
 COUNTY_KEY = "filter_counties"

@@ -16,7 +16,6 @@ import logging
 import sys
 import time
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -59,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     timings.append(["resolve across documents", round(time.perf_counter() - t0, 2)])
 
     t0 = time.perf_counter()
-    frame = project_frame(projects, geocoder=geocoder, as_of=date.today())
+    frame = project_frame(projects, geocoder=geocoder)
     timings.append([f"geocode {len(frame)} projects", round(time.perf_counter() - t0, 2)])
 
     # Nothing silently dropped: every record's name is a project's name or alias.

@@ -26,7 +26,6 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -72,18 +71,29 @@ def synthetic_tables(n: int, *, seed: int = 7) -> Tables:
     frame["precision"] = np.where(lines, "route", "exact")
     frame["target_year"] = rng.integers(2021, 2031, n)
     frame["first_year"] = 2021
-    frame["stages"] = [f"2021:{s}" for s in statuses]
+    # Half reported by a 2024 report, half only planned in 2021 (a handful of histories).
+    reported = rng.random(n) < 0.5
+    frame["statements"] = [
+        f"R {s} 2023 2024-01-15 syn24" if r else f"P {s} {y} 2021-03-01 syn21"
+        for s, r, y in zip(statuses, reported, frame["target_year"], strict=True)
+    ]
+    frame["known_stage"] = np.where(reported, statuses, None)
+    frame["status"] = frame["known_stage"]
     frame["overdue"] = rng.random(n) < 0.1
-    frame["doc_ids"] = "syn"
+    frame["doc_ids"] = np.where(reported, "syn24", "syn21")
     frame["geocode_method"] = "synthetic"
     projects = typed_projects(gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326"))
-    return Tables(projects, pd.DataFrame(columns=list(MENTION_COLUMNS)),
-                  pd.DataFrame(columns=list(DOCUMENT_COLUMNS)))  # fmt: skip
+    documents = pd.DataFrame({column: [None, None] for column in DOCUMENT_COLUMNS})
+    documents["doc_id"] = ["syn21", "syn24"]
+    documents["title"] = ["合成规划", "合成报告"]
+    documents["issued"] = ["2021-03-01", "2024-01-15"]
+    documents["kind"] = ["plan", "work_report"]
+    return Tables(projects, pd.DataFrame(columns=list(MENTION_COLUMNS)), documents)
 
 
 def corpus_tables() -> Tables:
     geocoder = load_geocoder()
-    return tables_from_documents(iter_documents(), geocoder=geocoder, as_of=date.today())
+    return tables_from_documents(iter_documents(), geocoder=geocoder)
 
 
 @contextlib.contextmanager

@@ -60,16 +60,16 @@ def _publication(geocoder) -> Publication:
 
 def _measure(location: StoreLocation, geocoder, repeat: int) -> tuple[float, float, float]:
     t0 = time.perf_counter()
-    rebuild_store(location, geocoder=geocoder, as_of=date.today())
+    rebuild_store(location, geocoder=geocoder)
     rebuild = time.perf_counter() - t0
     pub = _publication(geocoder)
     publishes, undos = [], []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        publish_document(location, pub, geocoder=geocoder, as_of=date.today())
+        publish_document(location, pub, geocoder=geocoder)
         publishes.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        withdraw(location, pub.entry.doc_id, geocoder=geocoder, as_of=date.today(),
+        withdraw(location, pub.entry.doc_id, geocoder=geocoder,
                  editor="bench")  # fmt: skip
         undos.append(time.perf_counter() - t0)
     return rebuild, statistics.median(publishes), statistics.median(undos)

@@ -23,7 +23,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 from tqdm import tqdm
@@ -89,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         ):  # fmt: skip
             t0 = time.perf_counter()
             with tqdm(total=total, desc=label, unit="doc", file=sys.stderr) as bar:
-                tables = tables_from_documents(documents, geocoder=geocoder, as_of=date.today(),
+                tables = tables_from_documents(documents, geocoder=geocoder,
                                                on_document=lambda _: bar.update())  # fmt: skip
             pipeline = time.perf_counter() - t0
             gpkg = StoreLocation.parse(Path(tmp) / f"{label.split()[0]}.gpkg")

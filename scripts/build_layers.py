@@ -37,9 +37,7 @@ def build(location: StoreLocation, *, quiet: bool = False) -> str:
     geocoder = load_geocoder()
     total = len(read_catalog()) + len(read_uploads(location))
     with tqdm(total=total, desc="documents", unit="doc", disable=quiet, file=sys.stderr) as bar:
-        result = rebuild_store(
-            location, geocoder=geocoder, on_document=lambda _: bar.update()
-        )
+        result = rebuild_store(location, geocoder=geocoder, on_document=lambda _: bar.update())
     contents = result.contents
     projects = contents.projects
     per_layer = Counter(projects["category"])

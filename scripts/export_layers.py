@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", default=None, help="GeoPackage path or postgresql:// DSN")
     parser.add_argument("--county", action="append", default=[], help="county name (repeatable)")
     parser.add_argument(
-        "--year", type=int, default=None,
+        "--year",
+        type=int,
+        default=None,
         help="progress as of this year (default: the newest document's year)",
     )
     parser.add_argument("--headers", choices=("en", "zh"), default="en")

@@ -78,9 +78,7 @@ def test_mention_rows_come_from_project_mentions(geocoder) -> None:
                             "years": [2023], "reported": False, "sentence": "今年土溪口水库建成",
                             "sentence_start": 3, "sentence_end": 12}]}  # fmt: skip
     doc = Document("x", "511700", date(2021, 1, 1))
-    frame = mention_frame(
-        resolve_projects([(doc, [record_from_json(record)])], geocoder=geocoder)
-    )
+    frame = mention_frame(resolve_projects([(doc, [record_from_json(record)])], geocoder=geocoder))
     assert json.loads(frame.to_json(orient="records"))[0] | {"project_id": ""} == {
         "project_id": "", "doc_id": "x", "status": "completed", "year": 2023, "years": "2023",
         "reported": False, "quote": "土溪口水库建成", "char_start": 5, "char_end": 12,

@@ -34,7 +34,9 @@ def _projects() -> gpd.GeoDataFrame:
                 # planned for 2022 in 2021, never reported
                 "P completed 2022 2021-03-01 001",
             ],
-            "known_stage": [None] * 4, "planned_stage": [None] * 4, "target_stage": [None] * 4,
+            "known_stage": [None] * 4,
+            "planned_stage": [None] * 4,
+            "target_stage": [None] * 4,
             "info_date": [None] * 4,
         },
         geometry=[

@@ -164,7 +164,9 @@ def test_a_county_and_year_link_changes_what_is_drawn(portal_url, browser) -> No
     page = context.new_page()
     try:
         page.goto(f"{portal_url}/?county=宣汉县&year=2025", wait_until="domcontentloaded")
-        page.get_by_text(f"共 {XUANHAN_2025} 个项目（2025 年状态）").wait_for(timeout=60_000)
+        page.get_by_text(f"共 {XUANHAN_2025} 个项目（截至 2025 年", exact=False).wait_for(
+            timeout=60_000
+        )
         drawn = _drawn(page)
         page.wait_for_timeout(1500)  # let a stale frame settle before counting again
         assert _drawn(page) == drawn
@@ -185,7 +187,7 @@ def test_clicking_a_feature_opens_its_details(portal_url, browser) -> None:
         _hover_first_feature(page)  # a tooltip names the project and its stage
         tooltip = _map_frame(page).locator(".leaflet-tooltip")
         tooltip.wait_for(timeout=10_000)
-        assert "名称" in tooltip.inner_text() and "状态" in tooltip.inner_text()
+        assert "名称" in tooltip.inner_text() and "已报告阶段" in tooltip.inner_text()
         _click_first_feature(page)
         page.get_by_text("各文件的表述").wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "details.png"), full_page=True)
@@ -236,6 +238,104 @@ def test_presentation_mode_for_the_projector(portal_url, browser) -> None:
         assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 50_000
         page.wait_for_timeout(1000)
         page.screenshot(path=str(ARTIFACTS / "presentation.png"), full_page=True)
+    finally:
+        context.close()
+
+
+RING_ROAD = "达州绕城高速公路西段"  # only ever planned (2025年…建成通车), in 000 alone
+
+
+def _facts(page) -> dict[str, str]:
+    """The details panel's facts table, label -> value."""
+    table = page.locator(".project-facts").first
+    table.wait_for(timeout=30_000)
+    rows = table.locator("tr")
+    return {rows.nth(i).locator("th").inner_text(): rows.nth(i).locator("td").inner_text()
+            for i in range(rows.count())}  # fmt: skip
+
+
+def _table_row(page, name: str) -> list[str]:
+    """The project table's cells for ``name`` (the grid keeps its cells in the DOM)."""
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.locator("[role='gridcell']", has_text=name).first.wait_for(state="attached",
+                                                                    timeout=30_000)  # fmt: skip
+    cells = grid.locator("[role='gridcell']").all_inner_texts()
+    start = cells.index(name)
+    return cells[start : start + 9]
+
+
+def test_a_plan_is_shown_as_a_target_never_as_an_achievement(
+    portal_url, browser, corpus_tables
+) -> None:
+    project_id = corpus_tables.projects.set_index("name").loc[RING_ROAD, "project_id"]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        for year, overdue in ((2022, False), (2026, True)):
+            page.goto(f"{portal_url}/?project={project_id}&year={year}&q={RING_ROAD}",
+                      wait_until="domcontentloaded")  # fmt: skip
+            page.get_by_text(f"截至 {year} 年", exact=False).first.wait_for(timeout=60_000)
+            facts = _facts(page)
+            assert facts["已报告阶段"] == "未报告进展", facts  # never 建成
+            assert facts["目标"] == "目标 2025 建成"
+            assert facts["逾期未报完成"] == ("⚠ 逾期未报完成" if overdue else "—")
+            # The table says the same as the details, as of the same year.
+            row = _table_row(page, RING_ROAD)
+            assert row[2] == facts["已报告阶段"] and "建成" not in row[2]
+            assert row[5] == ("true" if overdue else "false")
+            page.screenshot(path=str(ARTIFACTS / f"ring_road_{year}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_quote_opens_its_source_with_the_sentence_marked(
+    portal_url, browser, corpus_tables
+) -> None:
+    project_id = corpus_tables.projects.set_index("name").loc["达万铁路扩能改造", "project_id"]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{portal_url}/?project={project_id}", wait_until="domcontentloaded")
+        page.get_by_text("各文件的表述").wait_for(timeout=60_000)
+        citation = page.locator(".mention").first.inner_text()
+        assert "人民政府办公室" in citation  # the issuer, as a reporter cites it
+        page.get_by_role("button", name="查看原文").first.click()
+        passage = page.locator(".source-passage")
+        passage.wait_for(timeout=30_000)
+        marked = passage.locator(".sentence mark").inner_text()
+        assert "达万铁路" in marked
+        assert len(passage.inner_text()) > len(marked) + 40  # with the text around it
+        page.screenshot(path=str(ARTIFACTS / "source_view.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_project_link_opens_its_details_and_frames_it(portal_url, browser, corpus_tables) -> None:
+    projects = corpus_tables.projects
+    points = projects[projects.geometry.geom_type == "Point"]
+    target = points.iloc[0]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(portal_url, wait_until="domcontentloaded")
+        page.get_by_text("点击地图上的项目或表格中的一行查看详情。").wait_for(timeout=60_000)
+        _drawn(page)
+        overview = _map_frame(page).evaluate("() => window.projectMap.getZoom()")
+        page.goto(f"{portal_url}/?project={target['project_id']}&lang=en",
+                  wait_until="domcontentloaded")  # fmt: skip
+        page.get_by_text("What each document says").wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stMarkdown']", has_text=target["name"]).count()
+        frame = _map_frame(page)
+        deadline = time.monotonic() + 20
+        zoom = frame.evaluate("() => window.projectMap.getZoom()")
+        while zoom <= overview and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+            zoom = frame.evaluate("() => window.projectMap.getZoom()")
+        assert zoom > overview  # framed on the project, not the whole area
+        centre = frame.evaluate("() => window.projectMap.getCenter()")
+        assert abs(centre["lng"] - target.geometry.x) < 0.1
+        assert abs(centre["lat"] - target.geometry.y) < 0.1
+        assert "lang=en" in page.url and f"project={target['project_id']}" in page.url
     finally:
         context.close()
 

@@ -8,7 +8,6 @@ input gets its message in Chinese and English and leaves the store as it was.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 from pathlib import Path
@@ -51,7 +50,7 @@ def store(request, tmp_path, geocoder) -> str:
     spec = str(tmp_path / "store.gpkg") if request.param == "gpkg" else (
         request.getfixturevalue("postgis_dsn")
     )  # fmt: skip
-    rebuild_store(StoreLocation.parse(spec), geocoder=geocoder, as_of=dt.date.today())
+    rebuild_store(StoreLocation.parse(spec), geocoder=geocoder)
     return spec
 
 

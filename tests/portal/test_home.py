@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from layers import REPO_ROOT
 from layers.store import StoreLocation, write_store
-from portal.state import COUNTY_KEY, LANG_KEY, OVERDUE_KEY, PRESENT_KEY, SELECTED_KEY
+from portal.state import (
+    COUNTY_KEY,
+    LANG_KEY,
+    OVERDUE_KEY,
+    PRESENT_KEY,
+    SELECTED_KEY,
+    YEAR_KEY,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +46,7 @@ def test_page_opens_in_chinese_with_every_project(app, corpus_tables) -> None:
     app.run()
     assert not app.exception and not app.error
     assert app.title[0].value == "地方规划基础设施项目地图"
-    assert "2026 年状态" in _summary(app)
+    assert "截至 2024 年" in _summary(app)  # the newest document's year, not today's
     assert _table(app).shape[0] > 100  # the project table under the map
 
 
@@ -44,7 +54,7 @@ def test_english_switch_translates_the_page(app) -> None:
     app.run()
     app.toggle(key=LANG_KEY).set_value(True).run()
     assert app.title[0].value == "Infrastructure in local plans: project map"
-    assert "projects (status as of 2026)" in _summary(app)
+    assert "projects as of 2024" in _summary(app)
     assert app.sidebar.header[0].value == "Filters"
 
 
@@ -65,7 +75,47 @@ def test_a_link_opens_the_view_it_names(app) -> None:
     app.query_params["year"] = "2025"
     app.run()
     assert app.multiselect(key=COUNTY_KEY).value == ["宣汉县"]
-    assert "2025 年状态" in _summary(app)
+    assert "截至 2025 年" in _summary(app)
+
+
+def _html(app: AppTest) -> list[str]:
+    return [str(e.proto.body) for e in app.get("html")]
+
+
+def _facts(app: AppTest) -> dict[str, str]:
+    table = next(h for h in _html(app) if "project-facts" in h)
+    cells = re.findall(r"<th[^>]*>(.*?)</th><td[^>]*>(.*?)</td>", table)
+    return {html.unescape(k): html.unescape(v) for k, v in cells}
+
+
+def test_details_follow_the_year_and_agree_with_the_table(app, corpus_tables) -> None:
+    projects = corpus_tables.projects.set_index("name")
+    project_id = projects.loc["达州绕城高速公路西段", "project_id"]
+    app.session_state[SELECTED_KEY] = project_id
+    for year, overdue in ((2022, "—"), (2024, "—"), (2026, "⚠ 逾期未报完成")):
+        app.query_params["year"] = str(year)
+        app.session_state[YEAR_KEY] = year
+        app.run()
+        assert not app.exception
+        facts = _facts(app)
+        assert facts["已报告阶段"] == "未报告进展"  # only ever planned: never 建成
+        assert facts["目标"] == "目标 2025 建成"
+        assert facts["逾期未报完成"] == overdue
+        table = _table(app).set_index("名称")
+        assert table.loc["达州绕城高速公路西段", "已报告阶段"] == facts["已报告阶段"]
+        assert bool(table.loc["达州绕城高速公路西段", "逾期未报完成"]) == (year == 2026)
+
+
+def test_a_project_link_opens_its_details_in_the_language_asked(app, corpus_tables) -> None:
+    project_id = corpus_tables.projects.set_index("name").loc["达万铁路扩能改造", "project_id"]
+    app.query_params["project"] = project_id
+    app.query_params["lang"] = "en"
+    app.run()
+    assert not app.exception
+    assert app.session_state[SELECTED_KEY] == project_id
+    assert app.title[0].value == "Infrastructure in local plans: project map"
+    assert app.query_params["project"] in (project_id, [project_id])
+    assert app.query_params["lang"] in ("en", ["en"])
 
 
 def test_details_show_every_document_and_quote(app, corpus_tables) -> None:
@@ -73,9 +123,16 @@ def test_details_show_every_document_and_quote(app, corpus_tables) -> None:
     app.session_state[SELECTED_KEY] = project_id
     app.run()
     assert any("达万铁路扩能改造" in m.value for m in app.markdown)
-    timeline = next(d.value for d in app.dataframe if "原文" in d.value.columns)
-    assert set(timeline["文件"].str[:3]) == {"000", "003"}
-    assert timeline["原文"].str.contains("达万铁路").all()
+    mentions = [h for h in _html(app) if 'class="mention"' in h]
+    assert len(mentions) >= 2
+    assert any("达州市人民政府办公室" in h for h in mentions)  # the issuer, for a citation
+    assert any("重庆市梁平区人民政府办公室" in h for h in mentions)
+    assert all("达万铁路" in h for h in mentions)
+    sources = [b for b in app.button if b.label == "查看原文"]
+    assert len(sources) == len(mentions)
+    sources[0].click().run()
+    passage = next(h for h in _html(app) if "source-passage" in h)
+    assert "<mark" in passage and "达万铁路" in passage
 
 
 def test_without_a_store_the_page_says_how_to_build_one(tmp_path, monkeypatch) -> None:

@@ -81,6 +81,41 @@ def test_each_feature_gets_the_style_of_its_status_precision_and_overdue(xuanhan
     assert rows["iz-1"]["geometry"] == [107.5, 31.2]  # a point travels as its bare pair
 
 
+def test_colour_is_the_reported_stage_and_a_plan_ahead_draws_as_a_target(xuanhan) -> None:
+    selection = _selection()
+    selection["known_stage"] = pd.array([None, "completed", "under_construction", None],
+                                        dtype="string")  # fmt: skip
+    selection["target_stage"] = pd.array(["completed", "completed", "completed", None],
+                                         dtype="string")  # fmt: skip
+    selection["target_year"] = pd.array([2025, 2023, None, None], dtype="Int64")
+    rows = {
+        r["id"]: r
+        for r in _rows(
+            build_project_map(selection, counties=xuanhan, lang="zh", status_column="known_stage")
+        )
+    }
+    # Only planned: grey, hollow and faded, and the tooltip says what was promised.
+    assert rows["rw-1"]["status"] == "未报告进展 · 目标 2025 建成"
+    assert rows["rw-1"]["style"]["color"] == STATUS_COLORS["unreported"]
+    assert rows["rw-1"]["style"]["opacity"] < 0.5
+    # Reported built: solid, no target.
+    assert rows["rs-1"]["status"] == "建成"
+    # Reported under way with an undated completion goal.
+    assert rows["iz-1"]["status"] == "在建 · 目标 建成（未定年份）"
+    assert rows["iz-1"]["style"]["fillOpacity"] == 0.0
+    assert rows["iz-1"]["style"]["color"] == STATUS_COLORS["under_construction"]
+
+
+def test_a_link_frames_its_project_and_the_chosen_one_is_outlined(xuanhan) -> None:
+    args = build_project_map(_selection(), counties=xuanhan, lang="zh", zoom_to="iz-1",
+                             selected_id="iz-1")  # fmt: skip
+    (south, west), (north, east) = args["zoom"]
+    assert south < 31.2 < north and west < 107.5 < east and north - south < 0.2
+    assert json.loads(args["selected"]) == [[107.5, 31.2]]
+    plain = build_project_map(_selection(), counties=xuanhan, lang="zh")
+    assert plain["zoom"] is None and plain["selected"] == ""
+
+
 def test_a_shared_county_outline_is_sent_once(xuanhan) -> None:
     twice = pd.concat([_selection().iloc[[1]], _selection().iloc[[1]]], ignore_index=True)
     twice["project_id"] = ["rs-1", "rs-2"]

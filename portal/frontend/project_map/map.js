@@ -412,8 +412,21 @@
   const state = {
     map: null, canvas: null, outlines: null, tilesKey: null, tiles: [], baseKey: null,
     focusKey: null, dataKey: null, control: null, switches: [], boundsKey: null,
-    legendKey: null,
+    legendKey: null, zoomKey: null, selectedKey: null, selectedLayer: null,
   };
+
+  // The chosen project (a click, a table row, a ?project= link), outlined above the canvas.
+  function setSelected(args) {
+    if (state.selectedLayer) state.map.removeLayer(state.selectedLayer);
+    state.selectedLayer = null;
+    const shapes = args.selected ? JSON.parse(args.selected) : [];
+    if (!shapes.length) return;
+    const style = Object.assign({}, args.selected_style, {
+      interactive: false, pane: "highlight", renderer: state.canvas._highlightRenderer,
+    });
+    state.selectedLayer = L.featureGroup(
+      shapes.map((g) => toLayer(geoJSON(g), style)).filter((l) => l)).addTo(state.map);
+  }
 
   // County outlines (and the focused ones, heavier) on their own canvas under the projects.
   function setOutlines(args) {
@@ -512,6 +525,15 @@
     if (args.data_key !== state.dataKey) {
       drawFeatures(args);
       state.dataKey = args.data_key;
+    }
+    if ((args.selected || "") !== state.selectedKey) {
+      setSelected(args);
+      state.selectedKey = args.selected || "";
+    }
+    const zoomKey = args.zoom ? JSON.stringify(args.zoom) : null;
+    if (zoomKey && zoomKey !== state.zoomKey) {
+      map.fitBounds(args.zoom);
+      state.zoomKey = zoomKey;
     }
     if (args.legend !== state.legendKey) {
       setLegend(args.legend);
