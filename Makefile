@@ -27,7 +27,9 @@ prepare: $(STAMP)
 run: prepare
 	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
 
+# mypy first (layers/ type-checks; the record model and progress strictly), then pytest.
 test: $(STAMP)
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -213,7 +213,8 @@ def tables_from_documents(
         })  # fmt: skip
         if on_document is not None:
             on_document(document)
-    logger.info("extract: %d documents, %d records", len(rows), sum(r["records"] for r in rows))
+    n_records = sum(len(records) for _, records in extracted)
+    logger.info("extract: %d documents, %d records", len(rows), n_records)
     projects = resolve_projects(extracted, geocoder=geocoder)
     return Tables(
         project_frame(projects, geocoder=geocoder, year=newest_year(d for d, _ in extracted)),

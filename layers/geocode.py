@@ -166,8 +166,9 @@ class Geocoder:
 
     def county_of(self, point: shapely.Point) -> AdminUnit | None:
         """The county-level unit whose polygon holds ``point``."""
-        hits = self._counties[self._counties.covers(point)]
-        return self.places.units.get(hits["adcode"].iloc[0]) if len(hits) else None
+        counties: gpd.GeoDataFrame = self._counties
+        hits = counties[counties.covers(point)]
+        return self.places.units.get(str(hits["adcode"].iloc[0])) if len(hits) else None
 
     def _seat(self, unit: AdminUnit) -> shapely.Point | None:
         return self._seat_points.get(unit.adcode)
@@ -177,7 +178,8 @@ class Geocoder:
         try:
             return self.places.resolve(name).unit
         except AmbiguousPlaceError as exc:
-            units = [m.unit for m in exc.candidates]
+            # candidates are PlaceMatch objects (errors.py stays free of placenames)
+            units: list[AdminUnit] = [m.unit for m in exc.candidates]  # type: ignore[attr-defined]
             for unit in units:
                 if all(u is unit or u.parent_adcode == unit.adcode for u in units):
                     return unit

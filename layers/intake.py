@@ -11,24 +11,29 @@ refuses, with a message in Chinese and English that tells an editor what to do:
 
 Then the editor reviews the records (:func:`review_records`): include or
 exclude, rename, re-classify, change the stage, year or counties. Every change is
-logged as a correction with who, when and why. Pure functions; the portal and
-:mod:`layers.publish` do the I/O.
+logged as a correction with who, when and why. Records are
+:class:`layers.model.Record` objects throughout (an edit is a new record made
+with :func:`dataclasses.replace`); the review table's rows are plain values
+(:func:`edit_row`). Pure functions; the portal and :mod:`layers.publish` do the
+I/O.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import datetime as dt
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import SupportsInt
 
 from layers.corpus import DOCUMENT_KINDS, CatalogEntry, parse_issued
 from layers.corrections import RECORD_PREFIX, Correction
 from layers.errors import DocumentReadError, PortalError
-from layers.extract import STATUSES, records_from_text, records_to_original
+from layers.extract import records_from_text, records_to_original
+from layers.model import Layer, Record, Stage
 from layers.placenames import PlaceIndex
 from layers.reader import MEGABYTE, normalise, read_document
 
@@ -310,9 +315,7 @@ def catalog_entry(
 # --------------------------------------------------------------------------- the records
 
 
-def draft_records(
-    upload: UploadedText, entry: CatalogEntry, *, places: PlaceIndex
-) -> list[dict[str, object]]:
+def draft_records(upload: UploadedText, entry: CatalogEntry, *, places: PlaceIndex) -> list[Record]:
     """The extractor's records for an upload, quoting the original text.
 
     Raises
@@ -347,51 +350,98 @@ def check_has_projects(upload: UploadedText, *, places: PlaceIndex) -> None:
         raise IntakeError([Problem("no_projects")])
 
 
-def quote_context(text: str, record: Mapping[str, object], *, around: int = 40) -> str:
+def quote_context(text: str, record: Record, *, around: int = 40) -> str:
     """The record's first quote with the text around it, for a reviewer to judge."""
-    mentions = record.get("mentions") or []
-    if not mentions:
-        return str(record.get("quote", ""))
-    start, end = int(mentions[0]["start"]), int(mentions[0]["end"])
-    before = text[max(0, start - around) : start].replace("\n", " ")
-    after = text[end : end + around].replace("\n", " ")
-    return f"…{before}【{text[start:end]}】{after}…"
+    if not record.mentions or record.mentions[0].quote.start < 0:
+        return record.quote
+    quote = record.mentions[0].quote
+    before = text[max(0, quote.start - around) : quote.start].replace("\n", " ")
+    after = text[quote.end : quote.end + around].replace("\n", " ")
+    return f"…{before}【{text[quote.start : quote.end]}】{after}…"
 
 
 EDITABLE = ("include", "name", "category", "status", "target_year", "counties")
+STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
+"""The stage codes an edit row may hold."""
 
 
-def _edited_record(record: dict, edit: Mapping[str, object]) -> dict:
-    out = copy.deepcopy(record)
-    out["name"] = str(edit["name"]).strip()
-    out["category"] = edit["category"]
-    out["counties"] = list(edit["counties"])
-    status, year = edit["status"], edit["target_year"]
-    if status != record["status"] or year != record.get("target_year"):
-        out["status"], out["target_year"] = status, year
-        out["timeline"] = [{"year": year, "status": status}] if year else []
-        for mention in out.get("mentions", []):
-            mention["status"] = status
-            mention["years"] = [year] if year else []
+def edit_row(record: Record, *, include: bool = True) -> dict[str, object]:
+    """The review table's row for a record as extracted: the :data:`EDITABLE` fields.
+
+    ``category`` and ``status`` are codes, ``counties`` a list; :func:`review_records`
+    compares an edited row with this one to log each change.
+    """
+    return {
+        "include": include,
+        "name": record.name,
+        "category": record.layer.value,
+        "status": record.stage.value,
+        "target_year": record.target_year,
+        "counties": list(record.counties),
+    }
+
+
+def _year(value: object) -> int | None:
+    """An edit row's year as an int (None stays None).
+
+    Raises
+    ------
+    ValueError
+        If the value is not a whole number.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str | SupportsInt) and not isinstance(value, bool):
+        return int(value)
+    raise ValueError(f"not a year: {value!r}")
+
+
+def _edited_record(record: Record, edit: Mapping[str, object]) -> Record:
+    """The record with the editor's name, layer, counties, and stage or year.
+
+    A changed stage or target year becomes what every mention says (the document
+    is read as stating that stage for that year); whether it is reported stays
+    what the record said.
+    """
+    counties = edit["counties"]
+    out = dataclasses.replace(
+        record,
+        name=str(edit["name"]).strip(),
+        layer=Layer(str(edit["category"])),
+        counties=tuple(str(c) for c in counties) if isinstance(counties, (list, tuple)) else (),
+    )
+    stage, year = Stage(str(edit["status"])), _year(edit["target_year"])
+    if stage is not record.stage or year != record.target_year:
+        reported = record.reported
+        out = dataclasses.replace(
+            out,
+            mentions=tuple(
+                dataclasses.replace(
+                    m, stage=stage, years=(year,) if year else (), reported=reported
+                )
+                for m in record.mentions
+            ),
+        )
     return out
 
 
 def review_records(
-    records: Sequence[dict],
+    records: Sequence[Record],
     edits: Sequence[Mapping[str, object]],
     *,
     doc_id: str,
     editor: str,
     reason: str,
     categories: Sequence[str],
-) -> tuple[list[dict], list[Correction], list[int]]:
+) -> tuple[list[Record], list[Correction], list[int]]:
     """Apply the editor's table to the extracted records.
 
     ``edits`` holds one row per record, in order, with the :data:`EDITABLE`
-    fields (``counties`` a list). Returns the records to publish (excluded ones
-    left out), one logged correction per changed field (its ``project_id`` is
-    ``#<record index>`` until publishing knows the project), and the index of
-    each kept record in ``records``.
+    fields (``counties`` a list; :func:`edit_row` gives the unedited row).
+    Returns the records to publish (excluded ones left out), one logged
+    correction per changed field (its ``project_id`` is ``#<record index>``
+    until publishing knows the project), and the index of each kept record in
+    ``records``.
 
     Raises
     ------
@@ -400,26 +450,35 @@ def review_records(
         not a year), if every record is excluded, or if no reason is given.
     """
     problems = [] if reason.strip() else [Problem("no_reason")]
-    kept, log, indices = [], [], []
+    kept: list[Record] = []
+    log: list[Correction] = []
+    indices: list[int] = []
+    layers = {layer.value for layer in Layer}
     for row, (record, edit) in enumerate(zip(records, edits, strict=True), start=1):
         why = []
         if not str(edit["name"]).strip():
             why.append("empty name / 名称为空")
-        if edit["category"] not in categories:
+        if edit["category"] not in categories or edit["category"] not in layers:
             why.append(f"category {edit['category']!r}")
-        if edit["status"] not in STATUSES:
+        if edit["status"] not in STAGES:
             why.append(f"stage {edit['status']!r}")
         year = edit["target_year"]
-        if year is not None and not (EARLIEST_YEAR <= int(year) <= 2100):
+        try:
+            number = _year(year)
+        except ValueError:
+            number = 0
+        if number is not None and not EARLIEST_YEAR <= number <= 2100:
             why.append(f"year {year!r}")
         if why:
             problems.append(Problem("bad_record", {"row": row, "why": ", ".join(why)}))
             continue
-        original = {"include": True, **{k: record.get(k) for k in EDITABLE[1:]}}
-        original["counties"] = list(record.get("counties") or [])
+        original = edit_row(record)
         for name in EDITABLE:
             if edit[name] != original[name]:
-                value = "|".join(edit[name]) if name == "counties" else edit[name]
+                changed = edit[name]
+                value = (
+                    "|".join(map(str, changed)) if isinstance(changed, list | tuple) else changed
+                )
                 log.append(Correction(
                     project_id=f"#{row - 1}", field=RECORD_PREFIX + name,
                     value=None if value is None else str(value), who=editor, why=reason.strip(),

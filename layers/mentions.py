@@ -130,7 +130,9 @@ class Mention:
 
     ``start``/``end`` cover the name as written (head included); ``category`` is
     the layer its head word belongs to; ``listed`` marks names that borrowed the
-    head of a coordinated list.
+    head of a coordinated list, and for those ``head_end`` is where that shared
+    head ends ("大竹至垫江、城口经宣汉至重庆高速": the item 大竹至垫江 ends before
+    its head, which ends after 高速), so a quote can hold the whole name.
     """
 
     name: str
@@ -138,6 +140,12 @@ class Mention:
     start: int
     end: int
     listed: bool = False
+    head_end: int | None = None
+
+    @property
+    def written_end(self) -> int:
+        """Where the name as written ends: its shared head's end for a listed item."""
+        return self.end if self.head_end is None else max(self.end, self.head_end)
 
 
 def strip_lead(name: str) -> tuple[str, int]:
@@ -291,7 +299,7 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
         for a, b in listed_items:
             own = category == "reservoir" and _OWN_RESERVOIR_RE.search(text[a:b])
             item_name = text[a:b] if own else text[a:b] + shared_head
-            found.append(Mention(item_name, category, a, b, listed=True))
+            found.append(Mention(item_name, category, a, b, listed=True, head_end=name_end))
             taken.append((a, b))
         found.append(Mention(name, category, name_start, name_end))
         taken.append((name_start, name_end))

@@ -301,9 +301,14 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def _convert(text: str) -> str:
+    """OpenCC's traditional-to-simplified conversion (typed: OpenCC ships no stubs)."""
+    return str(_t2s().convert(text))
+
+
 @functools.lru_cache(maxsize=16384)
 def _simplify_char(char: str) -> str:
-    converted = _t2s().convert(char)
+    converted = _convert(char)
     return converted if len(converted) == 1 else char
 
 
@@ -314,12 +319,12 @@ def _simplify(text: str) -> str:
     phrase changed the length does it fall back, line by line and then character by
     character, so the position map stays 1:1.
     """
-    converted = _t2s().convert(text)
+    converted = _convert(text)
     if len(converted) == len(text):
         return converted
     lines = []
     for line in text.split("\n"):
-        out = _t2s().convert(line)
+        out = _convert(line)
         if len(out) != len(line):
             out = "".join(_simplify_char(c) for c in line)
         lines.append(out)

@@ -84,7 +84,11 @@ class Project:
 
     @property
     def endpoints(self) -> list[str]:
-        return list(max((r.endpoints for _, r in self.records), key=len))
+        longest: tuple[str, ...] = ()
+        for _, record in self.records:
+            if len(record.endpoints) > len(longest):
+                longest = record.endpoints
+        return list(longest)
 
     def by_date(self) -> list[tuple[Document, Record]]:
         """The records, oldest document first."""

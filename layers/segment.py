@@ -36,6 +36,11 @@ _SENTENCE_END = "。！？；!?;\n"
 _CLAUSE_END = "，,：:"
 _LABEL_RE = re.compile(r"^[^，,。；]{1,12}?[:：]")  # "有关进度要求:" before a task row's year
 _LEAD_YEAR_RE = re.compile(r"^(?:到|至|在)?\s*(?:19|20)\d{2}|^十四五|^今年|^明年")
+# A task row's stage label: a year (or a range) and a comma, "2021年," / "2021—2023年,".
+_ROW_LABEL_RE = re.compile(
+    r"^(?:到|至|在)?\s*(?:19|20)\d{2}\s*年?(?:\s*[—\-－~～至到]+\s*(?:19|20)\d{2}\s*年)?"
+    r"(?:底|前|内)?\s*[，,：:]"
+)
 
 _YEAR = r"(?:19|20)\d{2}"
 _RANGE_RE = re.compile(rf"({_YEAR})\s*年?\s*[—\-－~～至到]+\s*({_YEAR})\s*年")
@@ -61,6 +66,12 @@ class Clause:
         Years the clause is dated to (empty when undated).
     reported
         True inside a review section: the clause states achievements.
+    context_start
+        Where the text that states the clause's sentence with its date begins:
+        the sentence's start, or its opening year when a label comes first
+        ("有关进度要求:2021年,…" begins at 2021年), or, when the years come from a
+        year label opening an earlier sentence of the same task row ("2021年,A。B。":
+        B's year), that label. None means ``sentence_start``.
     """
 
     start: int
@@ -69,6 +80,12 @@ class Clause:
     sentence_end: int
     years: tuple[int, ...]
     reported: bool
+    context_start: int | None = None
+
+    @property
+    def dated_start(self) -> int:
+        """:attr:`context_start`, or the sentence's start when there is none."""
+        return self.sentence_start if self.context_start is None else self.context_start
 
 
 def years_in(text: str, *, doc_year: int | None) -> tuple[int, ...]:
@@ -170,6 +187,7 @@ def split_clauses(
     line_start = 0
     for line_end in [*(m.start() for m in re.finditer("\n", text)), len(text)]:
         row_years: tuple[int, ...] = ()
+        row_from: int | None = None  # where the task row's current stage label is written
         for s_start, s_end in _cut_at(_spans(text, line_start, line_end, _SENTENCE_END), cuts):
             while section_index + 1 < len(sections) and sections[section_index + 1][0] <= s_start:
                 section_index += 1
@@ -177,15 +195,25 @@ def split_clauses(
             reported = section_index >= 0 and sections[section_index][1]
             section_years = sections[section_index][2] if section_index >= 0 else ()
             sentence = text[s_start:s_end]
-            lead = _LABEL_RE.sub("", sentence.lstrip(" 　"))[:14]
+            stripped = sentence.lstrip(" 　")
+            label = _LABEL_RE.match(stripped)
+            lead_from = s_start + len(sentence) - len(stripped) + (label.end() if label else 0)
+            lead = text[lead_from:s_end][:14]
             lead_years = years_in(lead, doc_year=doc_year) if _LEAD_YEAR_RE.match(lead) else ()
+            own_start = s_start
             if lead_years:
-                row_years = lead_years
+                row_years, own_start = lead_years, lead_from
+                # Only a stage label ("2021年,") heads the row's later sentences; a
+                # sentence that merely opens with a year ("今年要抓好…") does not.
+                row_from = lead_from if _ROW_LABEL_RE.match(lead) else None
             sentence_years = row_years or section_years or default_years
+            context = row_from if row_years and row_from is not None else own_start
             for c_start, c_end in _spans(text, s_start, s_end, _CLAUSE_END):
                 named = years_in(text[c_start:c_end], doc_year=doc_year)
                 if named:
-                    sentence_years = named
-                clauses.append(Clause(c_start, c_end, s_start, s_end, sentence_years, reported))
+                    sentence_years, context = named, own_start
+                clauses.append(
+                    Clause(c_start, c_end, s_start, s_end, sentence_years, reported, context)
+                )
         line_start = line_end + 1
     return clauses

@@ -125,6 +125,13 @@ class StoreLocation:
             netloc = netloc.replace(f":{parts.password}@", ":***@")
         return urlunsplit(parts._replace(netloc=netloc))
 
+    @property
+    def file(self) -> Path:
+        """The GeoPackage's path (a programming error to ask a PostGIS location)."""
+        if self.path is None:
+            raise StoreError(f"{self} is not a GeoPackage.", [])
+        return self.path
+
     def exists(self) -> bool:
         if self.kind == "gpkg":
             return self.path is not None and self.path.exists()
@@ -321,7 +328,7 @@ def read_store(location: StoreLocation) -> StoreContents:
     StoreError
         If there is no store there, or it lacks a layer or table.
     """
-    return _read_postgis(location) if location.kind == "postgis" else _read_gpkg(location.path)
+    return _read_postgis(location) if location.kind == "postgis" else _read_gpkg(location.file)
 
 
 def read_current(location: StoreLocation) -> StoreContents | None:
@@ -350,7 +357,7 @@ def read_uploads(location: StoreLocation) -> pd.DataFrame:
     if location.kind == "postgis":
         with _reported(location):
             return _read_postgis_uploads(location)
-    return _read_gpkg_uploads(location.path)
+    return _read_gpkg_uploads(location.file)
 
 
 @contextlib.contextmanager
@@ -374,8 +381,8 @@ def store_lock(location: StoreLocation) -> Iterator[None]:
     PostGIS store with an advisory lock named after its schema.
     """
     if location.kind == "gpkg":
-        location.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = location.path.with_name(location.path.name + ".lock")
+        location.file.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = location.file.with_name(location.file.name + ".lock")
         with open(lock_path, "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -411,7 +418,7 @@ def add_corrections(location: StoreLocation, corrections: Sequence[Correction]) 
     if location.kind == "postgis":
         _add_postgis_corrections(location, rows)
     else:
-        _add_gpkg_corrections(location.path, rows)
+        _add_gpkg_corrections(location.file, rows)
     return rows
 
 
@@ -464,7 +471,7 @@ def write_store(
     if location.kind == "postgis":
         _write_postgis(contents, location)
     else:
-        _write_gpkg(contents, location.path)
+        _write_gpkg(contents, location.file)
     logger.info("store %s: %d projects, %d corrections applied, %d orphaned",
                 location, len(projects), applied, len(orphans))  # fmt: skip
     return BuildResult(contents, applied, orphans)

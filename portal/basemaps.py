@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -79,7 +80,7 @@ def available_basemaps(*, tianditu: str = "") -> dict[str, Basemap]:
 def add_tiles(fmap: folium.Map, basemap: Basemap) -> None:
     """Add the basemap's tile layers under everything else (nothing when offline)."""
     for url, attribution in basemap.tiles:
-        kwargs = {"subdomains": basemap.subdomains} if basemap.subdomains else {}
+        kwargs: dict[str, Any] = {"subdomains": basemap.subdomains} if basemap.subdomains else {}
         folium.TileLayer(tiles=url, attr=attribution, name=basemap.key, overlay=False,
                          control=False, max_zoom=18, **kwargs).add_to(fmap)  # fmt: skip
 

@@ -53,9 +53,9 @@ def _version(location: StoreLocation) -> str:
     small query), so an editor's publish reaches every viewer on their next click.
     """
     if location.kind == "gpkg":
-        if not location.path.exists():
+        if not location.file.exists():
             return "missing"
-        stat = location.path.stat()
+        stat = location.file.stat()
         return f"{stat.st_mtime_ns}-{stat.st_ino}"
     return latest_build(location) or "missing"
 

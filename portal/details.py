@@ -167,7 +167,8 @@ def render_details(
 
 
 def _int(value: object, fallback: object) -> int:
-    return int(fallback if value is None or pd.isna(value) else value)  # type: ignore[call-overload]
+    chosen = fallback if value is None or pd.isna(value) else value
+    return int(str(chosen))
 
 
 def _open_source(spot: tuple[str, int, int, int, int]) -> None:

@@ -8,6 +8,7 @@ Chinese and English. The page draws nothing without a signed-in editor.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 
@@ -93,6 +94,8 @@ def _render_catalog(draft: dict, *, lang: str) -> None:
         kinds = sorted(DOCUMENT_KINDS)
         kind = st.selectbox(translate("kind", lang), kinds, index=kinds.index(guess.kind),
                             format_func=lambda k: translate(f"kind_{k}", lang))  # fmt: skip
+        issuer = st.text_input(translate("issuer", lang), max_chars=60,
+                               placeholder=translate("issuer_default", lang))  # fmt: skip
         submitted = st.form_submit_button(translate("extract", lang))
     if not submitted:
         return
@@ -103,6 +106,7 @@ def _render_catalog(draft: dict, *, lang: str) -> None:
             jurisdiction=jurisdiction or "", issued=issued, kind=kind, options=options,
             today=dt.date.today(),
         )  # fmt: skip
+        entry = dataclasses.replace(entry, issuer=issuer.strip())
         records = draft_records(upload, entry, places=data.load_geocoder().places)
     except IntakeError as exc:
         draft["entry"], draft["records"] = None, None
@@ -162,8 +166,8 @@ def _render_published(*, editor: str, lang: str) -> None:
     if not len(published):
         st.caption(translate("none_published", lang))
         return
-    shown = ["doc_id", "title", "jurisdiction", "issued", "kind", "editor", "published_at",
-             "original_name", "reason"]  # fmt: skip
+    shown = ["doc_id", "title", "issuer", "jurisdiction", "issued", "kind", "editor",
+             "published_at", "original_name", "reason"]  # fmt: skip
     st.dataframe(published[shown], hide_index=True, width="stretch")
     doc_id = st.selectbox(translate("undo", lang), list(published["doc_id"]), index=None,
                           key="undo_doc")  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 from functools import cache
+from typing import Any
 
 import geopandas as gpd
 import matplotlib
@@ -52,7 +53,7 @@ def cjk_font() -> str | None:
 _RANK = {"proposed": 0, "preparatory": 1, "under_construction": 2, "completed": 3}
 
 
-def _dash(status: str) -> str | tuple:
+def _dash(status: str) -> Any:
     pattern = LINE_DASH.get(status)
     if pattern is None:
         return "solid"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
@@ -177,7 +178,7 @@ def render_sidebar(options: FilterOptions, *, lang: str) -> Filters:
         sidebar.caption(translate("as_of_caption", lang, date=as_of,
                                   n=options.documents_by(int(year))))  # fmt: skip
     low, high = options.target_years
-    target = sidebar.slider(translate("target_years", lang), low, max(high, low + 1),
+    target: Any = sidebar.slider(translate("target_years", lang), low, max(high, low + 1),
                             key=TARGET_KEY)  # fmt: skip
     doc_ids = sidebar.multiselect(
         translate("documents", lang), list(options.documents), key=DOC_KEY,
@@ -189,7 +190,8 @@ def render_sidebar(options: FilterOptions, *, lang: str) -> Filters:
     filters = Filters(
         prefectures=tuple(prefectures), counties=tuple(counties), categories=tuple(categories),
         statuses=tuple(statuses), year=int(year),
-        target_years=None if tuple(target) == (low, max(high, low + 1)) else tuple(target),
+        target_years=None if tuple(target) == (low, max(high, low + 1))
+        else (int(target[0]), int(target[1])),
         doc_ids=tuple(doc_ids), overdue_only=bool(overdue), search=search.strip(),
     )  # fmt: skip
     st.query_params.from_dict(filters_to_query(filters))

@@ -82,6 +82,11 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "（{year} 年以后的文件，不计入当年进展）",
         "en": "(issued after {year}: not counted as of that year)",
     },
+    "issuer": {"zh": "发布机关（可选）", "en": "Issued by (optional)"},
+    "issuer_default": {
+        "zh": "不填则为“行政区 + 人民政府”（决定为“中共…委员会”）",
+        "en": "Empty: the jurisdiction's people's government (a decision: its Party committee)",
+    },
     "not_yet_named": {
         "zh": "截至 {year} 年发布的文件还没有提到这个项目。",
         "en": "No document issued by {year} names this project yet.",

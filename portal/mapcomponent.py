@@ -98,7 +98,7 @@ def render_project_map(
     # The two large texts go as bytes: Streamlit then sends them as they are, not
     # as strings inside its JSON, where every quote is escaped and read twice.
     binary = {name: str(args.pop(name)).encode() for name in _BINARY_ARGS}
-    value = _component(**args, **binary, height=height, key=key, default=None)
+    value = _component(**args, **binary, height=height, key=key, default=None)  # type: ignore[call-overload]
     if not isinstance(value, dict) or not value.get("project_id"):
         return None
     click = f"{value['project_id']}@{value.get('at')}"

@@ -31,6 +31,7 @@ import hashlib
 import html
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -69,7 +70,7 @@ _AREA, _NEAR, _PLACE = 0, 1, 2
 _CLASS_PRECISION = ("county", "near", "route")  # one precision standing for each class
 
 
-def feature_style(properties: dict) -> dict:
+def feature_style(properties: dict[str, Any]) -> dict[str, Any]:
     """Leaflet path style for one feature (see the module docstring)."""
     status = properties.get("status") or UNREPORTED
     color = STATUS_COLORS.get(status, STATUS_COLORS[UNREPORTED])
@@ -109,7 +110,7 @@ def geojson_texts(geometries: gpd.GeoSeries | np.ndarray) -> np.ndarray:
     if points.any():
         xy = shapely.get_coordinates(rounded[points])
         texts[points] = [f"[{x!r},{y!r}]" for x, y in xy.tolist()]
-    return texts
+    return np.asarray(texts, dtype=object)
 
 
 def outlines_text(frame: gpd.GeoDataFrame | None) -> str:
@@ -225,7 +226,7 @@ def _ahead(selected: pd.DataFrame, status_column: str) -> np.ndarray:
         return np.zeros(len(selected), dtype=bool)
     known = selected[status_column].map(_RANK).fillna(-1).to_numpy()
     target = selected["target_stage"].map(_RANK).fillna(-1).to_numpy()
-    return target > known
+    return np.asarray(target > known, dtype=bool)
 
 
 def _feature_rows(
@@ -317,8 +318,8 @@ def build_project_map(
     args = _feature_rows(selected, prepared, lang=lang, status_column=status_column)
     chosen = selected[selected["project_id"] == selected_id] if selected_id else selected.iloc[:0]
     chosen = chosen[chosen.geometry.notna()]
-    digest = hashlib.sha1(args["geometries"].encode())
-    digest.update(args["features"].encode())
+    digest = hashlib.sha1(str(args["geometries"]).encode())
+    digest.update(str(args["features"]).encode())
     digest.update(json.dumps([args["styles"], args["status_labels"], args["layers"]]).encode())
     args["data_key"] = digest.hexdigest()  # the browser redraws only when this changes
     args.update(

@@ -80,7 +80,7 @@ def render_review_table(frame: pd.DataFrame, *, key: str, lang: str) -> list[dic
     """The editable table; returns the edit rows."""
     st.caption(translate("review_help", lang))
     column = st.column_config
-    edited = st.data_editor(
+    edited: pd.DataFrame = st.data_editor(
         frame,
         key=f"{REVIEW_KEY}_{key}",
         hide_index=True,
@@ -93,13 +93,13 @@ def render_review_table(frame: pd.DataFrame, *, key: str, lang: str) -> list[dic
             "category": column.SelectboxColumn(
                 translate("category", lang),
                 options=CATEGORIES,
-                format_func=lambda c: translate(c, lang),
+                format_func=lambda c: translate(str(c), lang),
                 required=True,
             ),
             "status": column.SelectboxColumn(
                 translate("status", lang),
                 options=STAGES,
-                format_func=lambda s: translate(s, lang),
+                format_func=lambda s: translate(str(s), lang),
                 required=True,
             ),
             "target_year": column.NumberColumn(
@@ -132,7 +132,7 @@ def unit_candidates(
 def drawn_geometry(result: Mapping[str, object] | None) -> shapely.Geometry | None:
     """The last point or line the editor drew (GeoJSON from Leaflet.draw), in EPSG:4326."""
     drawings = (result or {}).get("all_drawings") or []
-    for feature in reversed(drawings):
+    for feature in reversed(list(drawings)):  # type: ignore[call-overload]
         geometry = (feature or {}).get("geometry")
         if geometry and geometry.get("type") in {"Point", "LineString"}:
             return shape(geometry)
@@ -171,12 +171,12 @@ def render_placement(
     index = st.selectbox(translate("place_record", lang), included,
                          format_func=lambda i: f"{i + 1}. {edits[i]['name']}")  # fmt: skip
     edit, extracted = edits[index], records[index]
-    counties, category = edit["counties"], str(edit["category"])
+    named, category = edit["counties"], str(edit["category"])
     record = dataclasses.replace(  # placed as the editor has it so far
         extracted,
         name=str(edit["name"]),
         layer=Layer(category) if category in {v.value for v in Layer} else extracted.layer,
-        counties=tuple(map(str, counties)) if isinstance(counties, list | tuple) else (),
+        counties=tuple(map(str, named)) if isinstance(named, list | tuple) else (),
     )
     auto = locations[index]
     units = unit_candidates(record, geocoder=geocoder, jurisdiction=jurisdiction, adcode=adcode)

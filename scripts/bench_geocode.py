@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     # Nothing silently dropped: every record's name is a project's name or alias.
     spellings = set(frame["name"]) | {a for s in frame["aliases"] for a in s.split("|") if a}
     records = [r for _, recs in extracted for r in recs]
-    dropped = [r["name"] for r in records if r["name"] not in spellings]
+    dropped = [r.name for r in records if r.name not in spellings]
 
     five = frame[frame["category"].isin(LAYERS)]
     counts = Counter(five["precision"])

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, publish
 from layers.geocode import load_geocoder
 from layers.intake import (
-    EDITABLE,
     catalog_entry,
     draft_records,
+    edit_row,
     jurisdiction_options,
     read_upload,
     review_records,
@@ -52,7 +52,7 @@ def _publication(geocoder) -> Publication:
                           issued="2025-01-10", kind="work_report", options=options,
                           today=date.today())  # fmt: skip
     records = draft_records(upload, entry, places=geocoder.places)
-    edits = [{"include": True, **{k: r.get(k) for k in EDITABLE[1:]}} for r in records]
+    edits = [edit_row(r) for r in records]
     kept, log, indices = review_records(records, edits, doc_id=entry.doc_id, editor="bench",
                                         reason="benchmark", categories=CATEGORIES)  # fmt: skip
     return Publication(upload, entry, kept, indices, log, [], "bench", "benchmark")

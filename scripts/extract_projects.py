@@ -3,9 +3,11 @@
 Usage: ``python scripts/extract_projects.py --doc-id ID [--year YYYY] FILE``
 
 FILE may be UTF-8 or GB18030/GBK text, .docx or .pdf. One JSON record per line
-goes to stdout in the annotation format; every quote and offset in it refers to
-the file's own text (before normalisation), so a quote can be found verbatim in
-the original. Unreadable input gives one line on stderr and exit status 2.
+goes to stdout in the annotation format (:func:`layers.codec.record_to_json`:
+the guide's keys plus every mention with its quote, sentence and offsets); every
+quote and offset refers to the file's own text (before normalisation), so a
+quote can be found verbatim in the original. Unreadable input gives one line on
+stderr and exit status 2.
 
 The document's year (for "今年/明年") comes from ``--year``, else from the
 catalog row of ``--doc-id``, else from the text. Its region (to settle
@@ -15,6 +17,7 @@ ambiguous place names) comes from the catalog row when there is one.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import re
@@ -23,10 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from layers.codec import record_to_json
 from layers.corpus import CatalogEntry, read_catalog
 from layers.errors import CatalogError, DocumentReadError, GazetteerError, ReferenceDataError
 from layers.extract import records_from_text, records_to_original
-from layers.geocode import LINE_CATEGORIES, Geocoder, load_geocoder
+from layers.geocode import Geocoder, load_geocoder
+from layers.model import LINE_LAYERS
 from layers.reader import NormalisedText, normalise, read_document
 
 EXIT_UNREADABLE = 2
@@ -89,12 +94,13 @@ def main(argv: list[str] | None = None) -> int:
         region=region,
     )
     for record in records_to_original(records, normalised):
-        if geocoder and record["category"] in LINE_CATEGORIES and not record["endpoints"]:
+        if geocoder and record.layer in LINE_LAYERS and not record.endpoints:
             # The guide's endpoints are "as written or expanded from the abbreviation".
-            record["endpoints"] = geocoder.abbreviation_endpoints(
-                str(record["name"]), region=entry.adcode if entry else None
+            expanded = geocoder.abbreviation_endpoints(
+                record.name, region=entry.adcode if entry else None
             )
-        print(json.dumps(record, ensure_ascii=False))
+            record = dataclasses.replace(record, endpoints=tuple(expanded))
+        print(json.dumps(record_to_json(record), ensure_ascii=False))
     return 0
 
 

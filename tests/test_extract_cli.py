@@ -33,6 +33,10 @@ def test_corpus_document_gives_annotation_records() -> None:
             "timeline", "counties", "endpoints", "quote"}  # fmt: skip
     assert all(keys <= set(r) and r["doc"] == "003" for r in records)
     assert any(r["name"].startswith("梁平至开江高速") for r in records)
+    mention_keys = {"quote", "start", "end", "status", "years", "reported", "sentence",
+                    "sentence_start", "sentence_end"}  # fmt: skip
+    assert all(set(m) == mention_keys for r in records for m in r["mentions"])
+    assert all(isinstance(m["reported"], bool) for r in records for m in r["mentions"])
 
 
 def test_gbk_input_reads_like_utf8(tmp_path) -> None:
@@ -87,6 +91,10 @@ def test_every_quote_is_an_exact_substring_of_the_original() -> None:
         assert record["quote"] in original
     for mention in mentions:
         assert original[mention["start"] : mention["end"]] == mention["quote"]
+        sentence = original[mention["sentence_start"] : mention["sentence_end"]]
+        assert sentence == mention["sentence"]
+        assert mention["sentence_start"] <= mention["start"] <= mention["end"]
+        assert mention["end"] <= mention["sentence_end"]
     assert any(" " in m["quote"] for m in mentions)  # spaces kept as written
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from layers.assemble import PROJECT_COLUMNS, mention_frame
 from layers.corpus import iter_documents
@@ -84,3 +85,63 @@ def test_mention_rows_come_from_project_mentions(geocoder) -> None:
         "reported": False, "quote": "土溪口水库建成", "char_start": 5, "char_end": 12,
         "sentence": "今年土溪口水库建成", "sentence_start": 3, "sentence_end": 12,
     }  # fmt: skip
+
+
+def test_no_project_known_only_from_plans_is_ever_completed(corpus_tables) -> None:
+    from layers.selection import progress_frame
+
+    projects = corpus_tables.projects
+    planned_only = projects[~projects["statements"].str.contains(r"(?:^|\|)R ", regex=True)]
+    assert len(planned_only) > 50  # most of the corpus is promises
+    for year in range(2019, 2032):
+        progress = progress_frame(planned_only, year)
+        assert progress["known_stage"].isna().all(), year
+    everything = progress_frame(projects, 2024)
+    reported = everything["known_stage"].notna()
+    assert reported.any() and not reported.all()
+
+
+def test_every_quote_holds_its_name_and_a_stage_word(corpus_tables) -> None:
+    """A quote can be cited: it holds the name and the words that gave its stage.
+
+    Those are a stage word (建成通车, 开工, 前期工作…) or, for the few mentions whose
+    clause has none, the verb that governs the name (推动X, X形成…), whose stage
+    is the extractor's default.
+    """
+    from layers.extract import GOVERNING_VERB_RE, STAGE_WORD_RE
+
+    projects = corpus_tables.projects.set_index("project_id")
+    texts = {d.doc_id: d.data.decode("utf-8-sig") for d in iter_documents()}
+    missing = []
+    five = {"highway", "railway", "reservoir", "park", "industrial_zone"}
+    for row in corpus_tables.mentions.itertuples():
+        text = texts[row.doc_id]
+        assert text[row.sentence_start : row.sentence_end] == row.sentence
+        assert row.sentence_start <= row.char_start and row.char_end <= row.sentence_end
+        project = projects.loc[row.project_id]
+        names = [project["name"], *str(project["aliases"] or "").split("|")]
+        spelled = [n for n in names if n] + [n.replace("高速公路", "高速") for n in names if n]
+        worded = STAGE_WORD_RE.search(row.quote) or GOVERNING_VERB_RE.search(row.quote)
+        if project["category"] not in five:  # airports, stations, scenic areas: not scored
+            continue
+        if not worded or not any(_name_in(n, row.quote) for n in spelled):
+            missing.append(row.quote)
+    assert missing == [], f"{len(missing)} of {len(corpus_tables.mentions)} quotes: {missing[:10]}"
+
+
+def _plain(text: str) -> str:
+    """Without spaces and bracketed glosses: 大(足)内(江)高速 -> 大内高速."""
+    return re.sub(r"[(（][^)）]{1,4}[)）]|\s", "", text)
+
+
+def _name_in(name: str, quote: str) -> bool:
+    """The name is in the quote, as written or as a list item sharing its head ("甲、乙高速")."""
+    from layers.extract import name_key, quote_holds_name
+
+    name, quote = _plain(name), _plain(quote)
+    if quote_holds_name(quote, [name]):
+        return True
+    key = name_key(name)
+    # A list item keeps its own opening and shares the list's head (三江、…道地药材产业园),
+    # or borrows it from an earlier clause (高桥、兰草等项目前期工作: 水库 was named before).
+    return len(key) >= 2 and key[:2] in quote

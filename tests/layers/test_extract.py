@@ -9,30 +9,34 @@ import sys
 import pytest
 
 from layers import REPO_ROOT
+from layers.codec import record_to_json
 from layers.corpus import iter_documents
-from layers.extract import records_from_text, records_to_original
+from layers.extract import records_from_bytes, records_from_text, records_to_original
+from layers.model import Layer, Record, Stage
 from layers.reader import normalise, read_document
 
 DATA = REPO_ROOT / "tests" / "data"
+U, C = Stage.UNDER_CONSTRUCTION, Stage.COMPLETED
 
 
-def _records(text: str, *, year: int = 2021) -> dict[str, dict]:
-    return {r.name: r.to_json() for r in records_from_text(text, doc_id="t", doc_year=year)}
+def _records(text: str, *, year: int = 2021) -> dict[str, Record]:
+    return {r.name: r for r in records_from_text(text, doc_id="t", doc_year=year)}
 
 
 def test_task_rows_build_a_timeline_and_target_year() -> None:
     text = "有关进度要求:2021—2023年,加快开江至梁平高速项目建设。2024年,开江至梁平高速建成通车。"
     rec = _records(text)["开江至梁平高速"]
-    assert rec["category"] == "highway"
-    assert rec["status"] == "completed"
-    assert rec["timeline"] == [
-        {"year": 2021, "status": "under_construction"},
-        {"year": 2023, "status": "under_construction"},
-        {"year": 2024, "status": "completed"},
+    assert rec.doc_id == "t"
+    assert rec.layer is Layer.HIGHWAY
+    assert rec.stage is Stage.COMPLETED
+    assert rec.timeline == ((2021, U), (2023, U), (2024, C))
+    assert rec.target_year == 2024
+    assert rec.endpoints == ("开江", "梁平")
+    assert rec.reported is False
+    assert [(m.stage, m.years, m.reported) for m in rec.mentions] == [
+        (U, (2021, 2023), False),
+        (C, (2024,), False),
     ]
-    assert rec["target_year"] == 2024
-    assert rec["endpoints"] == ["开江", "梁平"]
-    assert rec["reported"] is False
 
 
 @pytest.mark.parametrize(
@@ -62,12 +66,24 @@ def test_task_rows_build_a_timeline_and_target_year() -> None:
     ],
 )
 def test_status_follows_the_governing_words(text, name, status) -> None:
-    assert _records(text)[name]["status"] == status
+    assert _records(text)[name].stage is Stage(status)
 
 
 def test_landmarks_are_reported_as_existing() -> None:
     rec = _records("依托柳林食品工业园,发展食品加工")["柳林食品工业园"]
-    assert (rec["status"], rec["reported"]) == ("completed", True)
+    assert (rec.stage, rec.reported) == (C, True)
+    assert rec.mentions[0].quote.text == "依托柳林食品工业园"
+
+
+def test_each_mention_keeps_its_own_voice() -> None:
+    """A review section reports; the plan section of the same document targets."""
+    text = "一、2023年工作回顾 玉滩水库开工建设。二、2024年工作安排 玉滩水库建成。"
+    rec = _records(text, year=2024)["玉滩水库"]
+    assert [(m.stage, m.years, m.reported) for m in rec.mentions] == [
+        (U, (2023,), True),
+        (C, (2024,), False),
+    ]
+    assert (rec.stage, rec.reported) == (C, False)  # the completion is only a target
 
 
 def test_abbreviations_and_respellings_merge_and_keep_every_quote() -> None:
@@ -77,18 +93,19 @@ def test_abbreviations_and_respellings_merge_and_keep_every_quote() -> None:
     )
     records = _records(text)
     assert set(records) == {"镇巴经达州至广安高速", "开江至梁平高速"} or len(records) == 2
-    kailiang = next(r for r in records.values() if r["name"].startswith("开江至梁平"))
-    assert "开梁高速公路" in kailiang["aliases"]
-    assert len(kailiang["mentions"]) == 2
-    for mention in kailiang["mentions"]:
-        assert text[mention["start"] : mention["end"]] == mention["quote"]
+    kailiang = next(r for r in records.values() if r.name.startswith("开江至梁平"))
+    assert "开梁高速公路" in kailiang.aliases
+    assert len(kailiang.mentions) == 2
+    for mention in kailiang.mentions:
+        assert text[mention.quote.start : mention.quote.end] == mention.quote.text
+    assert kailiang.mentions[0].quote.text == "建成镇广、开梁等高速公路"
 
 
 def test_an_annual_report_dates_its_undated_tasks_to_its_year() -> None:
     annual = "2021年区政府工作报告目标任务分解方案\n64.提速龙象寺水库等项目建设。"
-    assert _records(annual, year=2021)["龙象寺水库"]["target_year"] == 2021
+    assert _records(annual, year=2021)["龙象寺水库"].target_year == 2021
     plan = "巴州区国民经济和社会发展第十四个五年规划纲要\n提速龙象寺水库等项目建设。"
-    assert _records(plan, year=2021)["龙象寺水库"]["target_year"] is None
+    assert _records(plan, year=2021)["龙象寺水库"].target_year is None
 
 
 def test_a_review_section_reports_in_its_own_year() -> None:
@@ -98,12 +115,8 @@ def test_a_review_section_reports_in_its_own_year() -> None:
     )
     records = _records(text, year=2024)
     done, next_ = records["玉滩水库"], records["化龙水库"]
-    assert (done["status"], done["reported"], done["target_year"]) == ("completed", True, 2023)
-    assert (next_["status"], next_["reported"], next_["target_year"]) == (
-        "under_construction",
-        False,
-        2024,
-    )
+    assert (done.stage, done.reported, done.target_year) == (C, True, 2023)
+    assert (next_.stage, next_.reported, next_.target_year) == (U, False, 2024)
 
 
 def test_responsibility_lines_name_organisations_not_projects() -> None:
@@ -121,13 +134,13 @@ def test_counties_come_from_the_name_and_its_endpoints(place_index) -> None:
             text, doc_id="t", doc_year=2021, places=place_index, region="510000"
         )
     }
-    assert records["宣汉县商贸物流园"].counties == ["宣汉县"]
-    assert records["开江至梁平高速"].counties == ["开江县", "梁平区"]
-    assert records["秦巴电子信息产业园"].counties == []  # a region, not a county
+    assert records["宣汉县商贸物流园"].counties == ("宣汉县",)
+    assert records["开江至梁平高速"].counties == ("开江县", "梁平区")
+    assert records["秦巴电子信息产业园"].counties == ()  # a region, not a county
     chongqing = records_from_text(
         "推动大安高速规划建设。", doc_id="t", doc_year=2024, places=place_index, region="500000"
     )
-    assert chongqing[0].counties == []  # 大安 here is a town, not 自贡's 大安区
+    assert chongqing[0].counties == ()  # 大安 here is a town, not 自贡's 大安区
 
 
 def test_a_longer_spelling_merges_only_when_it_adds_a_place(place_index) -> None:
@@ -149,20 +162,26 @@ def test_quotes_and_offsets_refer_to_the_original_text() -> None:
     normalised = normalise(original)
     records = records_from_text(normalised.text, doc_id="t", doc_year=2024)
     out = records_to_original(records, normalised)
-    assert {r["name"] for r in out} == {"G245巴州段", "开江至梁平高速"}
+    assert {r.name for r in out} == {"G245巴州段", "开江至梁平高速"}
     for record in out:
-        assert record["quote"] in original
-        for mention in record["mentions"]:
-            assert original[mention["start"] : mention["end"]] == mention["quote"]
-    g245 = next(r for r in out if r["name"] == "G245巴州段")
-    assert "G245 巴州段" in g245["quote"]
+        assert record.quote in original
+        for mention in record.mentions:
+            for span in (mention.quote, mention.sentence):
+                assert original[span.start : span.end] == span.text
+    g245 = next(r for r in out if r.name == "G245巴州段")
+    assert "G245 巴州段" in g245.quote
+    kailiang = next(r for r in out if r.name == "开江至梁平高速")
+    assert kailiang.mentions[0].sentence.text == "2024 年，开江至梁平高速建成通车"
+    assert records_from_bytes(original.encode("gbk"), name="a.txt", doc_id="t",
+                              doc_year=2024) == out  # fmt: skip
 
 
 def test_bare_names_continue_a_list_of_the_same_sentence() -> None:
     text = "建成红鱼洞、江家口大型水库,加快高桥、兰草等项目前期工作。加快道路、桥梁等项目建设。"
     records = _records(text)
     assert set(records) == {"红鱼洞水库", "江家口水库", "高桥水库", "兰草水库"}
-    assert records["兰草水库"]["status"] == "preparatory"
+    assert records["兰草水库"].stage is Stage.PREPARATORY
+    assert records["兰草水库"].mentions[0].quote.text == "兰草等项目前期工作"
 
 
 def test_sections_of_a_line_stay_separate() -> None:
@@ -171,7 +190,8 @@ def test_sections_of_a_line_stay_separate() -> None:
 
 
 # Measured on the four dev documents when this floor was set (2026-11-22):
-# micro F1 0.971 (P 0.971, R 0.971), status 0.90, target year 0.95, exact name 0.97.
+# micro F1 0.971 (P 0.971, R 0.971), status 0.90, target year 0.95, exact name 0.97;
+# status 0.917 since 初步设计 counts as preparatory (2026-11-30).
 # The floor sits just under, so a real regression fails and noise does not.
 FLOOR = {"f1": 0.95, "status_accuracy": 0.88, "target_year_accuracy": 0.92, "exact_name_rate": 0.94}
 
@@ -186,7 +206,7 @@ def test_dev_set_scores_stay_above_the_floor(tmp_path, place_index) -> None:
         for record in records_from_text(
             text, doc_id=doc.doc_id, doc_year=doc.entry.year, places=place_index, region=region
         ):
-            lines.append(json.dumps(record.to_json(), ensure_ascii=False))
+            lines.append(json.dumps(record_to_json(record), ensure_ascii=False))
     pred = tmp_path / "pred.jsonl"
     pred.write_text("\n".join(lines), encoding="utf-8")
     result = subprocess.run(

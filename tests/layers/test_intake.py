@@ -14,12 +14,14 @@ from layers.intake import (
     check_has_projects,
     check_not_duplicate,
     draft_records,
+    edit_row,
     guess_catalog,
     jurisdiction_options,
     quote_context,
     read_upload,
     review_records,
 )
+from layers.model import Layer, Record, Stage
 from layers.store import CATEGORIES
 
 REPORT = (
@@ -121,36 +123,77 @@ def test_a_document_without_projects_is_refused(place_index, options) -> None:
     check_has_projects(read_upload(REPORT.encode("gbk"), name="r.txt"), places=place_index)
 
 
+def test_drafts_are_typed_records_quoting_the_upload(place_index, options) -> None:
+    upload = read_upload(REPORT.encode("gbk"), name="r.txt")
+    records = draft_records(upload, _entry(options), places=place_index)
+    assert all(isinstance(r, Record) and r.doc_id == "u1" for r in records)
+    highway = records[0]
+    assert (highway.layer, highway.stage, highway.target_year) == (
+        Layer.HIGHWAY, Stage.UNDER_CONSTRUCTION, 2025,
+    )  # fmt: skip
+    for mention in (m for r in records for m in r.mentions):
+        for span in (mention.quote, mention.sentence):
+            assert upload.text[span.start : span.end] == span.text
+    assert highway.mentions[0].quote.text == "加快建设开江至梁平高速公路"
+    assert highway.mentions[0].sentence.text == "加快建设开江至梁平高速公路，力争2026年建成通车"
+    assert edit_row(highway) == {
+        "include": True, "name": "开江至梁平高速公路", "category": "highway",
+        "status": "under_construction", "target_year": 2025, "counties": list(highway.counties),
+    }  # fmt: skip
+
+
 def test_review_applies_edits_and_logs_each_change(place_index, options) -> None:
     upload = read_upload(REPORT.encode("gbk"), name="r.txt")
     records = draft_records(upload, _entry(options), places=place_index)
-    names = [r["name"] for r in records]
+    names = [r.name for r in records]
     assert names == ["开江至梁平高速公路", "宣汉县土溪口水库", "宣汉县新材料产业园"]
     assert "【开工建设宣汉县土溪口水库】" in quote_context(upload.text, records[1])
-    edits = [{"include": True, **{k: r.get(k) for k in EDITABLE[1:]}} for r in records]
+    edits = [edit_row(r) for r in records]
+    assert set(edits[0]) == set(EDITABLE)
     edits[0]["name"] = "开江至梁平高速公路宣汉连接线"
+    edits[0]["category"] = "other"
     edits[1]["status"], edits[1]["target_year"] = "completed", 2025
     edits[2]["include"] = False
     kept, log, indices = review_records(records, edits, doc_id="u1", editor="alice",
                                         reason="核对原文", categories=CATEGORIES)  # fmt: skip
-    assert [r["name"] for r in kept] == ["开江至梁平高速公路宣汉连接线", "宣汉县土溪口水库"]
+    assert [r.name for r in kept] == ["开江至梁平高速公路宣汉连接线", "宣汉县土溪口水库"]
     assert indices == [0, 1]
-    assert kept[1]["status"] == "completed" and kept[1]["timeline"] == [
-        {"year": 2025, "status": "completed"}
-    ]
-    assert all(m["status"] == "completed" for m in kept[1]["mentions"])
+    assert kept[0].layer is Layer.OTHER and kept[0].mentions == records[0].mentions
+    assert kept[1].stage is Stage.COMPLETED
+    assert kept[1].timeline == ((2025, Stage.COMPLETED),) and kept[1].target_year == 2025
+    assert all(m.stage is Stage.COMPLETED and m.years == (2025,) for m in kept[1].mentions)
+    assert kept[1].reported is records[1].reported
+    assert [m.quote for m in kept[1].mentions] == [m.quote for m in records[1].mentions]
+    assert records[1].stage is Stage.UNDER_CONSTRUCTION  # the draft itself is unchanged
     assert {(c.project_id, c.field, c.value) for c in log} == {
         ("#0", "record.name", "开江至梁平高速公路宣汉连接线"),
+        ("#0", "record.category", "other"),
         ("#1", "record.status", "completed"),
         ("#2", "record.include", "False"),
     }
     assert all(c.who == "alice" and c.why == "核对原文" and c.doc_id == "u1" for c in log)
 
 
+def test_review_logs_counties_and_a_cleared_year(place_index, options) -> None:
+    upload = read_upload(REPORT.encode("gbk"), name="r.txt")
+    records = draft_records(upload, _entry(options), places=place_index)
+    edits = [edit_row(r) for r in records]
+    edits[0]["counties"] = ["宣汉县", "开江县"]
+    edits[0]["target_year"] = None
+    kept, log, _ = review_records(records, edits, doc_id="u1", editor="a", reason="r",
+                                  categories=CATEGORIES)  # fmt: skip
+    assert kept[0].counties == ("宣汉县", "开江县")
+    assert kept[0].target_year is None and kept[0].timeline == ()
+    assert {(c.field, c.value) for c in log} == {
+        ("record.counties", "宣汉县|开江县"),
+        ("record.target_year", None),
+    }
+
+
 def test_review_refuses_bad_rows_no_reason_and_nothing_kept(place_index, options) -> None:
     upload = read_upload(REPORT.encode("gbk"), name="r.txt")
     records = draft_records(upload, _entry(options), places=place_index)
-    edits = [{"include": False, **{k: r.get(k) for k in EDITABLE[1:]}} for r in records]
+    edits = [edit_row(r, include=False) for r in records]
     edits[0].update(include=True, name=" ", status="done")
     with pytest.raises(IntakeError) as caught:
         review_records(records, edits, doc_id="u1", editor="a", reason="", categories=CATEGORIES)
@@ -159,3 +202,8 @@ def test_review_refuses_bad_rows_no_reason_and_nothing_kept(place_index, options
     with pytest.raises(IntakeError) as none_left:
         review_records(records, edits, doc_id="u1", editor="a", reason="r", categories=CATEGORIES)
     assert none_left.value.codes == ["no_records"]
+    edits[0].update(include=True, target_year="soon", category="canal")
+    with pytest.raises(IntakeError) as bad_values:
+        review_records(records, edits, doc_id="u1", editor="a", reason="r", categories=CATEGORIES)
+    assert bad_values.value.codes == ["bad_record"]
+    assert "year 'soon'" in str(bad_values.value) and "category 'canal'" in str(bad_values.value)

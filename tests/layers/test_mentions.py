@@ -149,3 +149,12 @@ def test_leading_verbs_and_dates_are_peeled_off() -> None:
     assert strip_lead("力争2025年巴州工业园") == ("巴州工业园", 7)
     assert strip_lead("配合做好汉巴南") == ("汉巴南", 4)
     assert strip_lead("加快") == ("加快", 0)  # never peel a name down to nothing
+
+
+def test_listed_items_know_where_their_shared_head_ends() -> None:
+    text = "加快青石至白沙、红岩经绿水至金桥高速公路建设"
+    first, second = find_mentions(text)
+    assert (first.name, text[first.start : first.end]) == ("青石至白沙高速公路", "青石至白沙")
+    assert text[first.start : first.written_end] == "青石至白沙、红岩经绿水至金桥高速公路"
+    assert second.head_end is None and second.written_end == second.end
+    assert text[second.start : second.written_end] == "红岩经绿水至金桥高速公路"

@@ -11,10 +11,10 @@ import pytest
 import shapely
 
 from layers.intake import (
-    EDITABLE,
     IntakeError,
     catalog_entry,
     draft_records,
+    edit_row,
     jurisdiction_options,
     read_upload,
     review_records,
@@ -45,7 +45,7 @@ def location(request, tmp_path, geocoder) -> StoreLocation:
     else:
         spec = request.getfixturevalue("postgis_dsn")
     store = StoreLocation.parse(spec)
-    rebuild_store(store, geocoder=geocoder, as_of=TODAY)
+    rebuild_store(store, geocoder=geocoder)
     return store
 
 
@@ -58,7 +58,7 @@ def _publication(text: str, geocoder, *, name: str = "report.txt", place: int | 
                           title=text.splitlines()[0], jurisdiction=label, issued="2025-01-10",
                           kind="work_report", options=options, today=TODAY)  # fmt: skip
     records = draft_records(upload, entry, places=geocoder.places)
-    edits = [{"include": True, **{k: r.get(k) for k in EDITABLE[1:]}} for r in records]
+    edits = [edit_row(r) for r in records]
     kept, log, indices = review_records(records, edits, doc_id=entry.doc_id, editor="alice",
                                         reason="新年度报告", categories=CATEGORIES)  # fmt: skip
     placements = []
@@ -76,7 +76,7 @@ def _comparable(location: StoreLocation) -> dict[str, pd.DataFrame]:
 
 def test_publish_merges_places_and_keeps_the_original(location, geocoder) -> None:
     pub = _publication(XUANHAN, geocoder, place=0)
-    publish(location, pub, geocoder=geocoder, as_of=TODAY)
+    publish(location, pub, geocoder=geocoder)
     contents = read_store(location)
     doc_id = pub.entry.doc_id
     assert doc_id in set(contents.documents["doc_id"]) and len(contents.documents) == 6
@@ -96,10 +96,10 @@ def test_publish_merges_places_and_keeps_the_original(location, geocoder) -> Non
 
 def test_a_duplicate_publish_changes_nothing(location, geocoder) -> None:
     pub = _publication(XUANHAN, geocoder)
-    publish(location, pub, geocoder=geocoder, as_of=TODAY)
+    publish(location, pub, geocoder=geocoder)
     before = _comparable(location)
     with pytest.raises(IntakeError) as caught:
-        publish(location, pub, geocoder=geocoder, as_of=TODAY)
+        publish(location, pub, geocoder=geocoder)
     assert caught.value.codes == ["duplicate"]
     for name, frame in _comparable(location).items():
         pd.testing.assert_frame_equal(frame, before[name], obj=name)
@@ -108,21 +108,21 @@ def test_a_duplicate_publish_changes_nothing(location, geocoder) -> None:
 def test_undo_restores_the_map_and_keeps_the_log(location, geocoder) -> None:
     before = _comparable(location)
     pub = _publication(XUANHAN, geocoder, place=0)
-    publish(location, pub, geocoder=geocoder, as_of=TODAY)
-    withdraw(location, pub.entry.doc_id, geocoder=geocoder, as_of=TODAY, editor="alice")
+    publish(location, pub, geocoder=geocoder)
+    withdraw(location, pub.entry.doc_id, geocoder=geocoder, editor="alice")
     for name, frame in _comparable(location).items():
         pd.testing.assert_frame_equal(frame, before[name], obj=name)
     assert (read_store(location).corrections["doc_id"] == pub.entry.doc_id).sum() == 3
     with pytest.raises(IntakeError) as caught:
-        withdraw(location, "000", geocoder=geocoder, as_of=TODAY, editor="alice")
+        withdraw(location, "000", geocoder=geocoder, editor="alice")
     assert caught.value.codes == ["not_published"]
 
 
 def test_a_rebuild_keeps_published_documents(location, geocoder) -> None:
     pub = _publication(XUANHAN, geocoder, place=0)
-    publish(location, pub, geocoder=geocoder, as_of=TODAY)
+    publish(location, pub, geocoder=geocoder)
     before = _comparable(location)
-    rebuild_store(location, geocoder=geocoder, as_of=TODAY)
+    rebuild_store(location, geocoder=geocoder)
     for name, frame in _comparable(location).items():
         pd.testing.assert_frame_equal(frame, before[name], obj=name)
 
@@ -135,7 +135,7 @@ def test_two_editors_publishing_at_once_both_land(location, geocoder) -> None:
     def run(pub) -> None:
         try:
             barrier.wait()
-            publish(location, pub, geocoder=geocoder, as_of=TODAY)
+            publish(location, pub, geocoder=geocoder)
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 

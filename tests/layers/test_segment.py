@@ -68,3 +68,20 @@ def test_annual_reports_are_recognised_by_their_title() -> None:
 def test_undated_clauses_take_the_default_years() -> None:
     clauses = split_clauses("提速龙象寺水库建设。2022年,建成A水库。", default_years=(2021,))
     assert [c.years for c in clauses] == [(2021,), (2022,), (2022,)]
+
+
+def test_each_clause_knows_where_its_dated_sentence_begins() -> None:
+    text = (
+        "有关进度要求:2021年,A水库开工。B水库加快建设。\n"
+        "今年要抓好三件事。C水库建成。D水库,2022年开工。"
+    )
+    clauses = split_clauses(text, doc_year=2021)
+
+    def context(needle: str) -> str:
+        clause = next(c for c in clauses if needle in text[c.start : c.end])
+        return text[clause.dated_start : clause.sentence_end]
+
+    assert context("A水库") == "2021年,A水库开工。"  # the label before the year is left out
+    assert context("B水库") == "2021年,A水库开工。B水库加快建设。"  # the row's year label
+    assert context("C水库") == "C水库建成。"  # 今年… opens a sentence but labels no row
+    assert context("2022年开工") == "D水库,2022年开工。"  # a clause naming its own year
