@@ -138,18 +138,25 @@ def statements_to_text(statements: Iterable[StageStatement]) -> str:
     return LIST_SEPARATOR.join(dict.fromkeys(parts))
 
 
+_STAGES = {stage.value: stage for stage in Stage}
+
+
 def statements_from_text(text: object) -> tuple[StageStatement, ...]:
-    """The inverse of :func:`statements_to_text` (null or empty gives none)."""
+    """The inverse of :func:`statements_to_text` (null or empty gives none).
+
+    Plain dictionary look-ups rather than enum calls: the portal decodes every
+    project's statements when the year changes.
+    """
     out = []
     for part in split_list(text):
         voice, stage, year, issued, doc_id = part.split(" ", 4)
         out.append(
             StageStatement(
-                stage=Stage(stage),
-                voice=_CODE_VOICES[voice],
-                year=None if year == "-" else int(year),
-                issued=dt.date.fromisoformat(issued),
-                doc_id=doc_id,
+                _STAGES[stage],
+                _CODE_VOICES[voice],
+                None if year == "-" else int(year),
+                dt.date.fromisoformat(issued),
+                doc_id,
             )
         )
     return tuple(out)

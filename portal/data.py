@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from layers.admin import boundary_source_label, corpus_area, corpus_prefectures, load_reference
@@ -15,7 +16,7 @@ from layers.geocode import Geocoder
 from layers.geocode import load_geocoder as _load_geocoder
 from layers.intake import jurisdiction_options
 from layers.reader import read_document
-from layers.selection import document_year_range
+from layers.selection import document_year_range, progress_frame
 from layers.store import StoreContents, StoreLocation, latest_build, read_store, read_uploads
 from portal.filters import FilterOptions
 
@@ -58,6 +59,21 @@ def _version(location: StoreLocation) -> str:
         stat = location.file.stat()
         return f"{stat.st_mtime_ns}-{stat.st_ino}"
     return latest_build(location) or "missing"
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _progress(store_key: str, year: int, _projects: gpd.GeoDataFrame) -> pd.DataFrame:
+    return progress_frame(_projects, year)
+
+
+def progress_for(store_key: str, year: int, projects: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Every project's progress as of ``year``, once per store version and year.
+
+    Shared by every session and never copied (``st.cache_resource``): at 100,000
+    projects with distinct histories it takes seconds, and only the year slider
+    changes it; county, layer or name filters reuse it.
+    """
+    return _progress(store_key, year, projects)
 
 
 @st.cache_resource(show_spinner=False)

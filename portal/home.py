@@ -92,6 +92,8 @@ def render() -> None:
         year=filters.year, categories=filters.categories, statuses=filters.statuses,
         target_years=filters.target_years, doc_ids=filters.doc_ids,
         overdue_only=filters.overdue_only, name_contains=filters.search,
+        progress=data.progress_for(store_key, filters.year, contents.projects)
+        if filters.year is not None else None,
     )  # fmt: skip
     _keep_in_link(lang)
     status_column = "known_stage"

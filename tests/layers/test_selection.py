@@ -100,3 +100,14 @@ def test_filters_combine() -> None:
     assert list(select_projects(projects, overdue_only=True, year=2022)["project_id"]) == []
     assert list(select_projects(projects, name_contains="数字经济")["project_id"]) == ["iz-1"]
     assert len(select_projects(projects)) == 4
+
+
+def test_a_kept_progress_frame_gives_the_same_answer() -> None:
+    projects = _projects()
+    kept = progress_frame(projects, 2024)
+    subset = projects.iloc[[3, 1]]
+    fresh = as_of(subset, 2024)
+    reused = as_of(subset, 2024, progress=kept)
+    pd.testing.assert_frame_equal(pd.DataFrame(fresh), pd.DataFrame(reused))
+    stale = as_of(subset, 2022, progress=kept)  # kept for another year: worked out afresh
+    assert list(stale["as_of_year"]) == [2022, 2022][: len(stale)]
