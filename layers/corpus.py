@@ -13,14 +13,19 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import io
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from layers import GEODATA_DIR
 from layers.errors import CatalogError
+
+if TYPE_CHECKING:  # only for the annotation: reading a catalog needs no reference geography
+    from layers.placenames import PlaceIndex
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +41,14 @@ DOCUMENT_KINDS = frozenset(
 )
 DOCUMENT_SUFFIXES = frozenset({".txt", ".docx", ".pdf"})
 
-_ISSUED_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
-_ADCODE_RE = re.compile(r"^\d{6}$")
+# ASCII digits only: Python's \d also matches full-width ２０２１, which int() would
+# quietly accept, so a catalog typed with a Chinese input method would pass unnoticed.
+_ISSUED_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?")
+_ADCODE_RE = re.compile(r"[0-9]{6}")
+
+CatalogRow = Mapping[str | None, object]
+"""One raw catalog row as :class:`csv.DictReader` gives it: column -> text, the
+fields beyond the header as a list under ``None``, a missing field as ``None``."""
 
 
 @dataclass(frozen=True)
@@ -100,94 +111,280 @@ def default_issuer(jurisdiction: str, kind: str) -> str:
     return f"{jurisdiction}人民政府"
 
 
+def _foreign_digits(value: str) -> str | None:
+    """How ``value``'s non-ASCII digits are called (full-width ２, other ٢...), if it has any."""
+    foreign = [ch for ch in value if ch.isdigit() and not ch.isascii()]
+    if not foreign:
+        return None
+    return "full-width digits" if all("０" <= ch <= "９" for ch in foreign) else "non-ASCII digits"
+
+
 def parse_issued(value: str) -> dt.date:
     """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` into the period's first day.
+
+    Only ASCII digits are accepted: a full-width date (２０２１-０３-１２) is refused
+    with a message saying so, because it would otherwise pass here and fail (or
+    sort wrongly) wherever the text itself is compared.
 
     Raises
     ------
     ValueError
-        If the text is not one of those forms or names an impossible date.
+        If the text is not one of those forms or names an impossible date; the
+        message is a sentence naming the value.
     """
-    match = _ISSUED_RE.match(value.strip())
+    text = value.strip()
+    digits = _foreign_digits(text)
+    if digits:
+        raise ValueError(
+            f"issued date {value!r} is written with {digits}; "
+            "type it with ASCII digits as YYYY, YYYY-MM or YYYY-MM-DD"
+        )
+    match = _ISSUED_RE.fullmatch(text)
     if not match:
         raise ValueError(f"issued date {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = (int(g) if g else 1 for g in match.groups())
-    return dt.date(year, month, day)
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise ValueError(f"issued date {value!r} is not a real date ({exc})") from exc
+
+
+def _listed(names: Sequence[str]) -> str:
+    quoted = [repr(n) for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _shape_problem(row: CatalogRow) -> str | None:
+    """What is wrong with the row as a whole, if anything: blank, too many or too few fields.
+
+    Such a row is reported once and checked no further: its values are blank or
+    shifted into the wrong columns (an unquoted comma in a title), so every
+    column check would only repeat the same fault in other words.
+    """
+    extra = row.get(None)
+    extras = [str(v) for v in extra] if isinstance(extra, list) else []
+    values = [v for k, v in row.items() if k is not None and isinstance(v, str)]
+    if not any(v.strip() for v in [*values, *extras]):
+        return "is empty; delete the line or fill it in."
+    if extras:
+        return (
+            f"has {len(extras)} field(s) more than the header ({_listed(extras)}); "
+            "a value that contains a comma must be put in double quotes."
+        )
+    missing = [col for col in CATALOG_COLUMNS if not isinstance(row.get(col), str)]
+    if missing:
+        return (
+            f"has fewer fields than the header (nothing for {_listed(missing)}); "
+            "a comma is probably missing."
+        )
+    return None
+
+
+def _place_problem(jurisdiction: str, adcode: str, places: PlaceIndex) -> str | None:
+    """Why ``adcode`` is not the unit called ``jurisdiction`` (None when it is).
+
+    The name may be any spelling the place index accepts (梁平区, 梁平, 重庆市梁平区,
+    a former name); a name several units share is fine when the adcode is one of them.
+    """
+    matches = places.candidates(jurisdiction)
+    if adcode in {m.unit.adcode for m in matches}:
+        return None
+    unit = places.units.get(adcode)
+    if unit is not None:
+        known = f"adcode {adcode} is {unit.name}"
+    else:
+        known = f"adcode {adcode} is not a current administrative unit"
+    if not matches:
+        return (
+            f"jurisdiction {jurisdiction!r} is not the name of any administrative unit in the "
+            f"reference geography, and {known}."
+        )
+    if len(matches) == 1 and matches[0].unit.name == jurisdiction:
+        code = matches[0].unit.adcode
+        return f"{known}, not {jurisdiction}; the adcode of {jurisdiction} is {code}."
+    listed = " or ".join(f"{m.unit.name} (adcode {m.unit.adcode})" for m in matches)
+    verb = "is" if len(matches) == 1 else "could be"
+    return f"{known}, not {jurisdiction}; {jurisdiction} {verb} {listed}."
+
+
+@dataclass
+class _Checked:
+    """The outcome of checking catalog rows: the good entries, and every problem."""
+
+    entries: list[CatalogEntry]
+    problems: list[str]
+    files: dict[str, str]
+    """Each well-formed file name a well-shaped row gives -> where that row is (even a
+    row with other faults), to check that the file is there."""
+    named: set[str]
+    """Every file name any row gives, misaligned rows included: such a file is not
+    also reported as uncatalogued (the row's fault is already on the list)."""
+
+
+def _check_rows(
+    rows: Sequence[CatalogRow],
+    *,
+    source: str,
+    lines: Sequence[int] | None,
+    today: dt.date,
+    places: PlaceIndex | None,
+) -> _Checked:
+    """Check every row, reporting each fault once (see :func:`entries_from_rows`)."""
+    checked = _Checked([], [], {}, set())
+    seen: dict[str, dict[str, int]] = {"id": {}, "file": {}}
+    numbers = list(lines) if lines is not None else list(range(2, len(rows) + 2))
+    for line_no, row in zip(numbers, rows, strict=True):
+        where = f"{source} line {line_no}"
+        named = row.get("file")
+        if isinstance(named, str) and named.strip():
+            checked.named.add(named.strip())
+        shape = _shape_problem(row)
+        if shape:
+            checked.problems.append(f"{where} {shape}")
+            continue
+        values = {col: str(row.get(col) or "").strip() for col in CATALOG_COLUMNS}
+        empty = [col for col, v in values.items() if not v]
+        found: list[str] = []
+        if empty:
+            found.append(f"column {_listed(empty)} is empty" if len(empty) == 1
+                         else f"columns {_listed(empty)} are empty")  # fmt: skip
+        adcode, issued, kind, file = (values[k] for k in ("adcode", "issued", "kind", "file"))
+        adcode_ok = bool(adcode) and bool(_ADCODE_RE.fullmatch(adcode))
+        if adcode and _foreign_digits(adcode):
+            found.append(f"adcode {adcode!r} is written with {_foreign_digits(adcode)}; "
+                         "type six ASCII digits")  # fmt: skip
+        elif adcode and not adcode_ok:
+            found.append(f"adcode {adcode!r} is not six digits")
+        if issued:
+            try:
+                when = parse_issued(issued)
+            except ValueError as exc:
+                found.append(str(exc))
+            else:
+                if when > today:
+                    found.append(f"issued date {issued!r} is in the future (today is {today})")
+        if kind and kind not in DOCUMENT_KINDS:
+            found.append(f"kind {kind!r} is not one of {', '.join(sorted(DOCUMENT_KINDS))}")
+        if file and (Path(file).name != file or Path(file).suffix.lower() not in DOCUMENT_SUFFIXES):
+            found.append(f"file {file!r} must be a bare .txt, .docx or .pdf name")
+        elif file:
+            checked.files.setdefault(file, where)
+        for key in ("id", "file"):
+            value = values[key]
+            if value and value in seen[key]:
+                found.append(f"{key} {value!r} is already used on line {seen[key][value]}")
+            elif value:
+                seen[key][value] = line_no
+        if places is not None and values["jurisdiction"] and adcode_ok:
+            place = _place_problem(values["jurisdiction"], adcode, places)
+            if place:
+                found.append(place.rstrip("."))
+        checked.problems.extend(f"{where}: {p}." for p in found)
+        if not found:
+            checked.entries.append(
+                CatalogEntry(
+                    doc_id=values["id"],
+                    file=file,
+                    title=values["title"],
+                    jurisdiction=values["jurisdiction"],
+                    adcode=adcode,
+                    issued=issued,
+                    kind=kind,
+                    issuer=str(row.get("issuer") or "").strip(),
+                )
+            )
+    return checked
 
 
 def entries_from_rows(
-    rows: list[dict[str, str]], *, source: str = CATALOG_NAME
+    rows: Sequence[CatalogRow],
+    *,
+    source: str = CATALOG_NAME,
+    lines: Sequence[int] | None = None,
+    today: dt.date | None = None,
+    places: PlaceIndex | None = None,
 ) -> list[CatalogEntry]:
     """Validate raw catalog rows and turn them into entries.
 
     Every problem in every row is collected before raising, so one run shows the
-    editor the whole list.
+    editor the whole list; and each fault is reported once, so the list is as
+    long as the work to do: a blank or misaligned row is one problem (not one
+    per column), and a value that is already wrong is not checked again for
+    what follows from it (a malformed date is not also "in the future").
+
+    Parameters
+    ----------
+    rows
+        The rows as :class:`csv.DictReader` gives them (extra fields under ``None``).
+    source
+        The catalog's name, for the messages.
+    lines
+        The line each row starts on; by default the rows follow a one-line header.
+    today
+        Issue dates after this day are refused (a typo, not a plan from the future);
+        defaults to the current date.
+    places
+        When given, each row's adcode must be the unit its jurisdiction names. The
+        build passes the place index; without it the catalog is read with no
+        reference geography loaded.
 
     Raises
     ------
     CatalogError
-        If any row is incomplete, malformed or duplicated.
+        If any row is blank, misaligned, incomplete, malformed, duplicated, or
+        names a place its adcode is not.
     """
-    problems: list[str] = []
-    entries: list[CatalogEntry] = []
-    seen_ids: dict[str, int] = {}
-    seen_files: dict[str, int] = {}
-    for line_no, row in enumerate(rows, start=2):  # line 1 is the header
-        where = f"{source} line {line_no}"
-        values = {col: (row.get(col) or "").strip() for col in CATALOG_COLUMNS}
-        row_problems = [f"{where}: column {col!r} is empty" for col, v in values.items() if not v]
-        if values["adcode"] and not _ADCODE_RE.match(values["adcode"]):
-            row_problems.append(f"{where}: adcode {values['adcode']!r} is not six digits")
-        if values["issued"]:
-            try:
-                parse_issued(values["issued"])
-            except ValueError as exc:
-                row_problems.append(f"{where}: {exc}")
-        if values["kind"] and values["kind"] not in DOCUMENT_KINDS:
-            row_problems.append(
-                f"{where}: kind {values['kind']!r} is not one of {sorted(DOCUMENT_KINDS)}"
-            )
-        if values["file"] and (
-            Path(values["file"]).name != values["file"]
-            or Path(values["file"]).suffix.lower() not in DOCUMENT_SUFFIXES
-        ):
-            row_problems.append(
-                f"{where}: file {values['file']!r} must be a bare .txt, .docx or .pdf name"
-            )
-        for key, seen in (("id", seen_ids), ("file", seen_files)):
-            if values[key] and values[key] in seen:
-                row_problems.append(
-                    f"{where}: {key} {values[key]!r} already used on line {seen[values[key]]}"
-                )
-            elif values[key]:
-                seen[values[key]] = line_no
-        problems.extend(row_problems)
-        if not row_problems:
-            entries.append(
-                CatalogEntry(
-                    doc_id=values["id"],
-                    file=values["file"],
-                    title=values["title"],
-                    jurisdiction=values["jurisdiction"],
-                    adcode=values["adcode"],
-                    issued=values["issued"],
-                    kind=values["kind"],
-                    issuer=(row.get("issuer") or "").strip(),
-                )
-            )
-    if problems:
+    checked = _check_rows(rows, source=source, lines=lines, today=today or dt.date.today(),
+                          places=places)  # fmt: skip
+    if checked.problems:
         raise CatalogError(
-            f"The document catalog {source} has {len(problems)} problem(s):", problems
+            f"The document catalog {source} has {len(checked.problems)} problem(s):",
+            checked.problems,
         )
-    return entries
+    return checked.entries
 
 
-def read_catalog(sources_dir: Path = SOURCES_DIR) -> list[CatalogEntry]:
+def _csv_rows(text: str) -> tuple[tuple[str, ...], list[CatalogRow], list[int]]:
+    """The header, the rows (as DictReader builds them) and the line each row starts on.
+
+    Blank lines are skipped but counted, and a quoted value may span lines, so a
+    row's line is taken from the reader, not from its position in the list.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: tuple[str, ...] = ()
+    rows: list[CatalogRow] = []
+    lines: list[int] = []
+    previous = 0
+    for fields in reader:
+        start, previous = previous + 1, reader.line_num
+        if not fields:
+            continue
+        if not header:
+            header = tuple(name.strip() for name in fields)
+            continue
+        row: dict[str | None, object] = dict(zip(header, fields, strict=False))
+        row.update({name: None for name in header[len(fields) :]})
+        if len(fields) > len(header):
+            row[None] = fields[len(header) :]
+        rows.append(row)
+        lines.append(start)
+    return header, rows, lines
+
+
+def read_catalog(
+    sources_dir: Path = SOURCES_DIR,
+    *,
+    today: dt.date | None = None,
+    places: PlaceIndex | None = None,
+) -> list[CatalogEntry]:
     """Read and validate ``catalog.csv`` against the files beside it.
 
     A catalogued file that is missing, and a document file with no catalog row,
     are both errors: the first would silently shrink the map, the second would
-    leave a document nobody can date.
+    leave a document nobody can date. A file named by a faulty row still counts
+    as catalogued, so one bad row is not also reported as an uncatalogued file.
+    ``today`` and ``places`` are as in :func:`entries_from_rows` (the build passes
+    its place index, so an adcode that is not the named place stops the build).
 
     Raises
     ------
@@ -203,31 +400,27 @@ def read_catalog(sources_dir: Path = SOURCES_DIR) -> list[CatalogEntry]:
         raise CatalogError(
             f"The document catalog {catalog_path} is not UTF-8 text.", [str(exc)]
         ) from exc
-    reader = csv.DictReader(text.splitlines())
-    header = tuple(reader.fieldnames or ())
+    header, rows, lines = _csv_rows(text)
     missing_cols = [c for c in CATALOG_COLUMNS if c not in header]
     if missing_cols:
         raise CatalogError(
             f"The document catalog {catalog_path} lacks required columns.",
             [f"column {c!r} is missing (header is {list(header)})" for c in missing_cols],
         )
-    problems: list[str] = []
-    try:
-        entries = entries_from_rows(list(reader), source=str(catalog_path.name))
-    except CatalogError as exc:
-        problems.extend(exc.problems)
-        entries = []
-    catalogued = {e.file for e in entries}
-    for entry in entries:
-        if not (sources_dir / entry.file).is_file():
-            problems.append(f"document {entry.doc_id}: file {entry.file!r} is not in {sources_dir}")
+    checked = _check_rows(rows, source=catalog_path.name, lines=lines,
+                          today=today or dt.date.today(), places=places)  # fmt: skip
+    problems = list(checked.problems)
+    for file, where in checked.files.items():
+        if not (sources_dir / file).is_file():
+            problems.append(f"{where}: file {file!r} is not in {sources_dir}.")
     for path in sorted(sources_dir.iterdir()):
-        if path.suffix.lower() in DOCUMENT_SUFFIXES and path.name not in catalogued:
-            problems.append(f"file {path.name!r} has no catalog row")
+        if path.suffix.lower() in DOCUMENT_SUFFIXES and path.name not in checked.named:
+            problems.append(f"File {path.name!r} in {sources_dir} has no catalog row.")
     if problems:
         raise CatalogError(
             f"The document catalog {catalog_path} has {len(problems)} problem(s):", problems
         )
+    entries = checked.entries
     logger.info("catalog: %d documents in %s", len(entries), sources_dir)
     issuers = _read_issuers(sources_dir)
     return [dataclasses.replace(e, issuer=issuers.get(e.doc_id, e.issuer)) for e in entries]

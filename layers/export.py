@@ -3,7 +3,7 @@
 ``geojson`` one FeatureCollection (RFC 7946, WGS-84), every project with its layer.
 ``gpkg``    one layer per category plus the mentions and documents behind them.
 ``csv``     one row per project, geometry as WKT, UTF-8 with a byte-order mark so
-            Excel shows Chinese correctly.
+            Excel shows Chinese correctly, rows ending in CRLF (RFC 4180).
 ``xlsx``    sheets for projects, mentions and documents (no geometry: a county
             polygon does not fit in a cell; precision and method say where it is).
 ``kml``     for Google Earth and 奥维 (Ovi) users: name, status and method per placemark.
@@ -13,6 +13,24 @@
             and the unlocated projects in a CSV.
 
 CSV and Excel can have Chinese column headers (``headers="zh"``).
+
+Spreadsheets run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return as a formula (CSV injection: a document line such as
+``=1+1建成龙象寺水库`` or ``@SUM(1)…`` would be evaluated, or worse, call out through
+DDE). Every exported text comes from a document or an editor, so text is never a
+formula here:
+
+- CSV (and the shapefile zip's ``unlocated.csv``): such a text cell is written with
+  a single quote in front (``'=1+1建成龙象寺水库``), as OWASP recommends; a CSV has
+  no cell types, so the quote is the only way to say "text" that every spreadsheet
+  understands. Strip one leading ``'`` to recover the document's words.
+- Excel: every text cell is stored as a string cell (never a formula or an error
+  cell) and such a cell also carries Excel's *quote prefix* style, so the sheet
+  shows the text exactly as the document has it and an edit keeps it text.
+
+Only text cells change: numbers (a negative number in a numeric column too) stay
+numbers. GeoJSON, GeoPackage, KML and shapefile attributes are typed data, not
+spreadsheets, and are written unchanged.
 """
 
 from __future__ import annotations
@@ -28,6 +46,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
+from openpyxl.worksheet.worksheet import Worksheet
 
 from layers.errors import StoreError
 from layers.store import LAYER_NAMES, plain_dtypes
@@ -70,8 +89,69 @@ _FAMILIES = {
 }  # fmt: skip
 
 
+# The first characters that make a spreadsheet read a cell as a formula (OWASP, CSV
+# injection): ``=``, ``+``, ``-``, ``@``, tab, carriage return.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# CSV rows end in CRLF (RFC 4180). Python 3.11's csv module quotes a field only for
+# the characters of the line ending it writes: with a bare "\n", a carriage return
+# inside a quote went out unquoted, split the row in Excel and could start a new
+# row with a live "=..." cell.
+CSV_LINE_END = "\r\n"
+
+
 def _headers(frame: pd.DataFrame, headers: str) -> pd.DataFrame:
     return frame.rename(columns=HEADERS_ZH) if headers == "zh" else frame
+
+
+def _is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def neutralise_text(value: object) -> object:
+    """A CSV cell that no spreadsheet will run as a formula.
+
+    Text starting with a formula trigger gets a leading ``'`` (OWASP's advice for
+    CSV, which has no cell types); every other value, numbers included, is
+    returned as it is, so a negative number stays a number.
+    """
+    return f"'{value}" if _is_formula_like(value) else value
+
+
+def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text cells passed through :func:`neutralise_text`.
+
+    Only text columns are touched: numeric, boolean and date columns cannot hold
+    a formula, and must keep their types for whoever reads the file.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            continue
+        cells = values.astype(object).tolist()  # plain values, whatever the string backend
+        if any(_is_formula_like(v) for v in cells):
+            out[column] = pd.Series([neutralise_text(v) for v in cells], index=out.index,
+                                    dtype=object)  # fmt: skip
+    return out
+
+
+def _text_cells_as_text(sheet: Worksheet) -> None:
+    """Make every text cell of ``sheet`` a string cell, shown exactly as the document has it.
+
+    openpyxl turns a value starting with ``=`` into a formula and ``#N/A`` into an
+    error cell as it is assigned; the exports hold words, never formulas, so the
+    type is set back to string. A text starting with a formula trigger also gets
+    Excel's quote prefix, so Excel keeps it text when the cell is edited (the
+    quote is not part of the value nor shown in the cell).
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if not isinstance(cell.value, str):
+                continue
+            if cell.data_type != "s":
+                cell.data_type = "s"
+            if cell.value.startswith(FORMULA_TRIGGERS):
+                cell.quotePrefix = True
 
 
 def _write_geojson(projects: gpd.GeoDataFrame, out: Path) -> None:
@@ -97,7 +177,9 @@ def _table_with_wkt(projects: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _write_csv(projects: gpd.GeoDataFrame, out: Path, *, headers: str) -> None:
-    _headers(_table_with_wkt(projects), headers).to_csv(out, index=False, encoding="utf-8-sig")
+    table = _neutralised(_table_with_wkt(projects))
+    _headers(table, headers).to_csv(out, index=False, encoding="utf-8-sig",
+                                    lineterminator=CSV_LINE_END)  # fmt: skip
 
 
 def _write_xlsx(projects, mentions, documents, out: Path, *, headers: str) -> None:
@@ -109,6 +191,7 @@ def _write_xlsx(projects, mentions, documents, out: Path, *, headers: str) -> No
             strict=True,
         ):  # fmt: skip
             _headers(plain_dtypes(frame), headers).to_excel(writer, sheet_name=sheet, index=False)
+            _text_cells_as_text(writer.sheets[sheet])
 
 
 def _write_kml(projects: gpd.GeoDataFrame, out: Path) -> None:
@@ -128,6 +211,8 @@ def _shapefile_readme(fields: dict[str, str], written: list[str], unlocated: int
         "Shapefile text fields hold at most 254 characters: longer quotes and",
         "methods are cut; the GeoPackage and CSV exports keep them whole.",
         f"Unlocated projects ({unlocated}) have no geometry and are listed in unlocated.csv.",
+        "In unlocated.csv a text that starts with = + - @, a tab or a carriage return has a",
+        "single quote (') put in front, so that no spreadsheet runs it as a formula.",
         "",
         "Field names (shapefile -> full name):",
         *(f"  {short:<10} {full}" for full, short in fields.items()),
@@ -160,7 +245,9 @@ def _write_shp(projects: gpd.GeoDataFrame, out: Path) -> None:
                 written.append(stem)
         unlocated = projects[projects.geometry.isna()]
         buffer = io.StringIO()
-        pd.DataFrame(unlocated.drop(columns="geometry")).to_csv(buffer, index=False)
+        _neutralised(pd.DataFrame(unlocated.drop(columns="geometry"))).to_csv(
+            buffer, index=False, lineterminator=CSV_LINE_END
+        )
         archive.writestr("unlocated.csv", "\ufeff" + buffer.getvalue())
         archive.writestr("readme.txt", _shapefile_readme(fields, written, len(unlocated)))
 

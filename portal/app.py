@@ -13,10 +13,12 @@ from portal import editor, home
 from portal.i18n import translate
 from portal.signin import render_signin, render_signout, signed_in_editor
 from portal.state import LANG_KEY
+from portal.uploads import guard_uploads
 
 
 def run() -> None:
     """Pick the page for this run and draw it."""
+    guard_uploads()  # before any page: a viewer's session may not park files
     if LANG_KEY in st.session_state:  # keep the language across pages (a widget's state
         st.session_state[LANG_KEY] = st.session_state[LANG_KEY]  # is dropped off its page)
     lang = "en" if st.session_state.get(LANG_KEY) else "zh"

@@ -14,7 +14,6 @@ from outside.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -26,14 +25,8 @@ from portal import data
 from portal.i18n import translate
 from portal.state import SOURCE_KEY
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 PASSAGE_CHARS = 240
 """At most this many characters of context on each side of a quote's sentence."""
-
-
-def escape_markdown(text: str) -> str:
-    """Text shown literally by st.markdown (no links, images, HTML or emphasis)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def _text(value: object) -> str:
@@ -74,6 +67,12 @@ def project_facts(project: pd.Series, *, lang: str) -> pd.DataFrame:
     if not pd.isna(project["length_km"]):
         rows.append(("length_km", f"{project['length_km']:.0f}"))
     return pd.DataFrame({"": [translate(k, lang) for k, _ in rows], " ": [v for _, v in rows]})
+
+
+def _name_html(name: str) -> str:
+    """The project's name as a heading of escaped text: no markdown, icons or links."""
+    style = "font-weight:700;font-size:1.1em"
+    return f'<div class="project-name" style="{style}">{html.escape(name)}</div>'
 
 
 def facts_html(facts: pd.DataFrame) -> str:
@@ -143,11 +142,11 @@ def render_details(
         return
     shown = as_of(row, year) if year is not None else row
     if shown.empty:  # no document issued by then names it
-        st.markdown(f"**{escape_markdown(_text(row.iloc[0]['name']))}**")
+        st.html(_name_html(_text(row.iloc[0]["name"])))
         st.caption(translate("not_yet_named", lang, year=year))
         return
     project = shown.iloc[0]
-    st.markdown(f"**{escape_markdown(_text(project['name']))}**")
+    st.html(_name_html(_text(project["name"])))
     st.html(facts_html(project_facts(project, lang=lang)))
     st.caption(f"{translate('project_link', lang)}: ?project={project_id}")
     _render_source(contents, lang=lang)
@@ -238,7 +237,7 @@ def _render_source(contents: StoreContents, *, lang: str) -> None:
     docs = contents.documents.set_index("doc_id")
     doc = docs.loc[doc_id] if doc_id in docs.index else None
     title = translate("source_view", lang, title=document_citation(doc, doc_id, lang=lang))
-    st.markdown(f"**{escape_markdown(title)}**")
+    st.html(f'<div class="source-title" style="font-weight:600">{html.escape(title)}</div>')
     text = data.load_source_text(doc_id)
     if text is None or end > len(text):
         st.warning(translate("source_missing", lang, doc_id=doc_id))

@@ -154,6 +154,23 @@ def _render_review_and_publish(draft: dict, *, editor: str, lang: str) -> None:
     st.rerun()
 
 
+def _render_store_state(*, lang: str) -> None:
+    """What the store holds now, read afresh: after a lost connection mid-publish, the
+    editor sees at once whether the document landed (it is listed, with its time)."""
+    try:
+        published = published_documents(data.store_location())
+    except PortalError as exc:
+        st.error(literal(str(exc)))
+        return
+    if not len(published):
+        st.caption(translate("store_state_none", lang))
+        return
+    latest = published.iloc[0]
+    st.caption(translate("store_state", lang, n=len(published), doc_id=str(latest["doc_id"]),
+                         title=literal(str(latest["title"])), when=str(latest["published_at"]),
+                         editor=literal(str(latest["editor"]))))  # fmt: skip
+
+
 def _render_published(*, editor: str, lang: str) -> None:
     """What was published here, and undo."""
     st.subheader(translate("published_docs", lang))
@@ -183,6 +200,15 @@ def _render_published(*, editor: str, lang: str) -> None:
         st.rerun()
 
 
+# Streamlit writes its transport cap ("64MB per file") under the uploader. The limit
+# that holds is the code's 50 MB, refused with a message in Chinese and English, and
+# the uploader's own label states it (with the accepted types): so Streamlit's line,
+# which would contradict it, is hidden (static CSS, no document text).
+_HIDE_TRANSPORT_LIMIT = (
+    '<style>[data-testid="stFileUploaderDropzoneInstructions"] {display: none;}</style>'
+)
+
+
 def render() -> None:
     """The editing page (editors only)."""
     lang = "en" if st.session_state.get(LANG_KEY) else "zh"
@@ -196,7 +222,9 @@ def render() -> None:
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.success(notice)
+    _render_store_state(lang=lang)
     round_ = st.session_state.get(UPLOADER_ROUND_KEY, 0)
+    st.html(_HIDE_TRANSPORT_LIMIT)
     file = st.file_uploader(translate("upload", lang, limit=UPLOAD_LIMIT_MB),
                             type=[s.lstrip(".") for s in UPLOAD_SUFFIXES],
                             key=f"{UPLOAD_KEY}_{round_}")  # fmt: skip

@@ -5,12 +5,18 @@ zone of the area), so the scale bar is true: county outlines, the projects style
 as on the map, a legend, a title saying what is shown, a scale bar, a north arrow
 and the data sources. Chinese text needs a CJK font: the set-up installs Noto
 Sans CJK (Debian ``fonts-noto-cjk``), which is found by name here.
+
+The title and the source line carry text a link or a document chose (the search
+words, document ids), so they are drawn as plain text: never parsed as mathtext
+(``$\\frac$`` would raise, ``$…$`` would be typeset) nor handed to TeX.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -21,6 +27,8 @@ matplotlib.use("Agg")  # no screen: render to files only
 
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from portal.i18n import translate
@@ -30,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
 DPI = 200
+# Text options for words from a link or a document: plain characters, no math, no TeX.
+_PLAIN_TEXT: dict[str, Any] = {"parse_math": False, "usetex": False}
 _CJK_NAMES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK", "WenQuanYi Zen Hei",
               "Source Han Sans SC", "SimHei", "Microsoft YaHei")  # fmt: skip
 
@@ -80,6 +90,20 @@ def _north_arrow(ax) -> None:
                 arrowprops={"facecolor": "black", "width": 4, "headwidth": 12})  # fmt: skip
 
 
+@contextmanager
+def _new_figure() -> Iterator[tuple[Figure, Axes]]:
+    """An A4 figure that pyplot forgets afterwards, even when drawing it failed.
+
+    The portal is a long-running server: a figure left open in pyplot's registry
+    (after an exception, say) would hold its memory for the life of the process.
+    """
+    fig, ax = plt.subplots(figsize=A4_LANDSCAPE_IN, dpi=DPI)
+    try:
+        yield fig, ax
+    finally:
+        plt.close(fig)
+
+
 def figure_bytes(
     selected: gpd.GeoDataFrame,
     *,
@@ -95,8 +119,13 @@ def figure_bytes(
     frame = focus if focus is not None and len(focus) else counties
     crs = frame.estimate_utm_crs()
     base = counties.to_crs(crs)
-    with plt.rc_context({"font.family": family} if family else {}):
-        fig, ax = plt.subplots(figsize=A4_LANDSCAPE_IN, dpi=DPI)
+    # No text of this figure is math: none goes to mathtext or TeX, whatever a site
+    # matplotlibrc says (the title and sources say so again, as they carry outside words).
+    with (
+        plt.rc_context({"text.usetex": False, "text.parse_math": False}),
+        plt.rc_context({"font.family": family} if family else {}),
+        _new_figure() as (fig, ax),
+    ):
         base.boundary.plot(ax=ax, color="#a0aec0", linewidth=0.5)
         if focus is not None and len(focus):
             focus.to_crs(crs).boundary.plot(ax=ax, color="#2d3748", linewidth=1.5)
@@ -142,9 +171,9 @@ def figure_bytes(
                   title=translate("legend", lang))  # fmt: skip
         _scale_bar(ax, width_m=maxx - minx)
         _north_arrow(ax)
-        fig.suptitle(title, fontsize=18, fontweight="bold")
-        fig.text(0.01, 0.01, sources, fontsize=7, color="#4a5568", ha="left", va="bottom")
+        fig.suptitle(title, fontsize=18, fontweight="bold", **_PLAIN_TEXT)
+        fig.text(0.01, 0.01, sources, fontsize=7, color="#4a5568", ha="left", va="bottom",
+                 **_PLAIN_TEXT)  # fmt: skip
         buffer = io.BytesIO()
         fig.savefig(buffer, format=fmt, bbox_inches="tight")
-        plt.close(fig)
     return buffer.getvalue()

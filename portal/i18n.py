@@ -87,6 +87,15 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "不填则为“行政区 + 人民政府”（决定为“中共…委员会”）",
         "en": "Empty: the jurisdiction's people's government (a decision: its Party committee)",
     },
+    "store_state": {
+        "zh": "图层库现有门户发布的文件 {n} 份；最近一次：{doc_id}《{title}》，{when}，{editor}。",
+        "en": "The store holds {n} document(s) published here; the latest: {doc_id} "
+        "“{title}”, {when}, by {editor}.",
+    },
+    "store_state_none": {
+        "zh": "图层库里还没有在门户发布的文件。",
+        "en": "The store holds no document published here yet.",
+    },
     "not_yet_named": {
         "zh": "截至 {year} 年发布的文件还没有提到这个项目。",
         "en": "No document issued by {year} names this project yet.",
@@ -162,6 +171,7 @@ LABELS: dict[str, dict[str, str]] = {
     "presentation": {"zh": "演示模式", "en": "Presentation mode"},
     "exit_presentation": {"zh": "退出演示", "en": "Exit"},
     "export_figure": {"zh": "导出图片（{fmt}）", "en": "Export figure ({fmt})"},
+    "figure_failed": {"zh": "无法生成图片（{fmt}）", "en": "Figure ({fmt}) unavailable"},
     "figure_sources": {
         "zh": "资料来源：规划文件 {docs}；行政区界 {boundaries}；制图日期 {date}。线路为示意。",
         "en": "Sources: plan documents {docs}; boundaries {boundaries}; drawn {date}. "

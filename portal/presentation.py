@@ -4,11 +4,19 @@ Presentation mode hides the sidebar and the controls and shows a large title
 that says, in words, what the map shows ("宣汉县 · 2025 年 · 水库"), the map with
 its legend and scale bar, and buttons that export the same view as a PNG or PDF
 figure for slides.
+
+The title carries text a link chose (the search words of ``?q=``) and place names
+from the store, so it is shown as literal text, never as markdown: a search for
+``![x](http://…)`` must not make the browser fetch an outside image, ``[点我](…)``
+must not become a link, ``$\\frac$`` must not go to the LaTeX renderer and
+``:red[…]`` or ``:material/…:`` must not become a Streamlit directive.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import logging
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -19,6 +27,11 @@ from portal.figure import figure_bytes
 from portal.filters import FilterOptions, Filters
 from portal.i18n import translate
 from portal.state import BASEMAP_KEY, DISPLAY_LOADED_KEY, PRESENT_KEY
+
+logger = logging.getLogger(__name__)
+
+# The look of ``st.title`` (the size a projector needs), for the escaped HTML title.
+_TITLE_STYLE = "font-size:2.75rem;font-weight:700;line-height:1.2;padding:0.75rem 0 0;margin:0"
 
 # Static CSS (no document text): hide the sidebar, its toggle and the app's toolbar.
 _HIDE_CONTROLS = """<style>
@@ -41,6 +54,16 @@ def view_title(filters: Filters, options: FilterOptions, *, lang: str) -> str:
     if filters.search:
         parts.append(f"“{filters.search}”")
     return " · ".join(parts)
+
+
+def title_html(title: str) -> str:
+    """The presentation title as an HTML heading whose text is exactly ``title``.
+
+    ``st.title`` would render ``title`` as markdown (images, links, LaTeX, colour
+    and icon directives); escaped HTML has no markup language left in it, so every
+    character a link or a document supplied is shown as typed.
+    """
+    return f'<h1 class="presentation-title" style="{_TITLE_STYLE}">{html.escape(title)}</h1>'
 
 
 def display_query(basemap: str, presenting: bool) -> dict[str, str]:
@@ -92,7 +115,7 @@ def render_presentation_header(title: str, *, lang: str) -> None:
     """Hide the controls and show the title, with a way back."""
     st.html(_HIDE_CONTROLS)
     head, back = st.columns([6, 1])
-    head.title(title)
+    head.html(title_html(title))
     back.button(translate("exit_presentation", lang), on_click=_exit_presentation)
 
 
@@ -120,9 +143,17 @@ def render_figure_export(
     key = "|".join(selected["project_id"]) + title
     png_col, pdf_col, _ = st.columns([1, 1, 4])
     for col, fmt in ((png_col, "png"), (pdf_col, "pdf")):
+        try:
+            figure = _figure(key, fmt, title, lang, sources, selected, counties, focus)
+        except (ValueError, RuntimeError, OSError):
+            # The figure is an extra: a drawing failure must leave the map usable and
+            # never put a traceback (with the server's paths) in front of a meeting.
+            logger.exception("figure export (%s) failed for %r", fmt, title)
+            col.caption(translate("figure_failed", lang, fmt=fmt.upper()))
+            continue
         col.download_button(
             translate("export_figure", lang, fmt=fmt.upper()),
-            data=_figure(key, fmt, title, lang, sources, selected, counties, focus),
+            data=figure,
             file_name=f"plan_projects.{fmt}",
             mime="image/png" if fmt == "png" else "application/pdf",
         )  # fmt: skip

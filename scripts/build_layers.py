@@ -33,18 +33,23 @@ EXIT_FAILED = 1
 
 
 def build(location: StoreLocation, *, quiet: bool = False) -> str:
-    """Run the build and return its summary text."""
+    """Run the build and return its summary text.
+
+    The catalog is checked against the place index first (each row's adcode must be
+    the place it names), so a wrong adcode stops the build before any document is read.
+    """
     geocoder = load_geocoder()
-    total = len(read_catalog()) + len(read_uploads(location))
+    total = len(read_catalog(places=geocoder.places)) + len(read_uploads(location))
     with tqdm(total=total, desc="documents", unit="doc", disable=quiet, file=sys.stderr) as bar:
         result = rebuild_store(location, geocoder=geocoder, on_document=lambda _: bar.update())
     contents = result.contents
     projects = contents.projects
     per_layer = Counter(projects["category"])
     precision = Counter(projects["precision"])
+    published = 0 if contents.uploads is None else len(contents.uploads)
     lines = [
         f"store: {location}",
-        f"documents: {len(contents.documents)} ({len(contents.uploads)} published in the "
+        f"documents: {len(contents.documents)} ({published} published in the "
         f"portal), records: {int(contents.documents['records'].sum())}, "
         f"projects: {len(projects)}, mentions: {len(contents.mentions)}",
         "projects per layer: " + ", ".join(f"{LAYER_NAMES[c]} {per_layer.get(c, 0)}"
@@ -68,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    location = StoreLocation.parse(args.store)
     try:
+        location = StoreLocation.parse(args.store)  # a malformed DSN is an error line too
         if args.if_stale and store_fingerprint_matches(location, inputs_fingerprint()):
             print(f"store: {location} is up to date")
             return 0

@@ -42,3 +42,27 @@ def test_an_unreachable_server_is_one_clear_line(tmp_path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("error: Cannot reach the store at postgresql://nobody:***@")
     assert "Traceback" not in result.stderr
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+def test_a_malformed_schema_is_one_error_line() -> None:
+    result = _run("--store", "postgresql://portal:x@127.0.0.1:9/portal?schema=bad-name;drop")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: The schema 'bad-name;drop' in the store DSN is not a plain SQL name "
+        "(letters, digits and _, not starting with a digit).\n"
+    )
+
+
+def test_a_folder_as_the_store_is_one_error_line(tmp_path) -> None:
+    store = tmp_path / "projects.gpkg"
+    store.mkdir()
+    result = _run("--store", str(store))
+    assert result.returncode == 1
+    assert _error_lines(result.stderr) == [
+        f"error: Cannot read the store at {store}: it is a folder, not a GeoPackage file."
+    ]
+    assert "Traceback" not in result.stderr

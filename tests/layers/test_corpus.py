@@ -60,6 +60,8 @@ def test_catalog_jurisdictions_resolve_to_their_adcodes(place_index) -> None:
     for entry in read_catalog():
         match = place_index.resolve(entry.jurisdiction)
         assert match.unit.adcode == entry.adcode, entry.jurisdiction
+    # The build's own check (adcode against the named place, no future dates) passes too.
+    assert len(read_catalog(places=place_index)) == 5
 
 
 @pytest.mark.parametrize(
@@ -104,7 +106,7 @@ def test_every_row_problem_is_reported_at_once() -> None:
     with pytest.raises(CatalogError) as caught:
         entries_from_rows(rows)
     problems = "\n".join(caught.value.problems)
-    assert "line 3: id '900' already used on line 2" in problems
+    assert "line 3: id '900' is already used on line 2" in problems
     assert "line 4: adcode '5117' is not six digits" in problems
     assert "line 4: issued date" in problems or "day is out of range" in problems
     assert "kind 'memo'" in problems
@@ -153,3 +155,156 @@ def test_missing_catalog_is_an_error(tmp_path: Path) -> None:
 def test_unknown_document_id_is_an_error() -> None:
     with pytest.raises(CatalogError, match="No catalog row for document '999'"):
         load_document("999")
+
+
+# --------------------------------------------------------------------------- one fault, one line
+
+HEADER = "id,file,title,jurisdiction,adcode,issued,kind"
+GOOD = "900,900_x.txt,宣汉县2023年政府工作报告,宣汉县,511722,2023-01-15,work_report"
+TODAY = dt.date(2025, 6, 1)
+
+
+def _catalog(tmp_path: Path, *lines: str) -> Path:
+    """A sources folder holding ``catalog.csv`` (HEADER + lines) and two small documents."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "catalog.csv").write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    for name in ("900_x.txt", "901_y.txt"):
+        (folder / name).write_text("2023年政府工作报告", encoding="utf-8")
+    return folder
+
+
+def _only_problem(folder: Path, place_index) -> str:
+    with pytest.raises(CatalogError) as caught:
+        read_catalog(folder, today=TODAY, places=place_index)
+    assert len(caught.value.problems) == 1, caught.value.problems
+    return caught.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        pytest.param(
+            "901,901_y.txt,宣汉县报告,宣汉县,511722,2023-02-01,work_report,extra",
+            "catalog.csv line 3 has 1 field(s) more than the header ('extra'); a value that "
+            "contains a comma must be put in double quotes.",
+            id="trailing-column",
+        ),
+        pytest.param(
+            "901,901_y.txt,宣汉县报告,草案,宣汉县,511722,2023-02-01,work_report",
+            "catalog.csv line 3 has 1 field(s) more than the header ('work_report')",
+            id="unquoted-comma",
+        ),
+        pytest.param(
+            "901,901_y.txt,宣汉县报告,宣汉县,511700,2023-02-01,work_report",
+            "catalog.csv line 3: adcode 511700 is 达州市, not 宣汉县; the adcode of 宣汉县 "
+            "is 511722.",
+            id="adcode-of-another-place",
+        ),
+        pytest.param(
+            "901,901_y.txt,宣汉县报告,宣汉县,511722,2025-06-02,work_report",
+            "catalog.csv line 3: issued date '2025-06-02' is in the future (today is 2025-06-01).",
+            id="future-day",
+        ),
+        pytest.param(
+            "901,901_y.txt,宣汉县报告,宣汉县,511722,2026,work_report",
+            "catalog.csv line 3: issued date '2026' is in the future",
+            id="future-year",
+        ),
+        pytest.param(
+            "901,901_y.txt,宣汉县报告,宣汉县,511722,２０２１-０３-１２,work_report",
+            "catalog.csv line 3: issued date '２０２１-０３-１２' is written with full-width",
+            id="full-width-date",
+        ),
+        pytest.param(
+            "901,901_y.txt,宣汉县报告,宣汉县,５１１７２２,2021-03-12,work_report",
+            "catalog.csv line 3: adcode '５１１７２２' is written with full-width digits",
+            id="full-width-adcode",
+        ),
+        pytest.param(
+            "901,901_y.txt,宣汉县报告,宣汉县,511722,2023-02-30,work_report",
+            "catalog.csv line 3: issued date '2023-02-30' is not a real date",
+            id="impossible-date",  # and not also "in the future" or anything else
+        ),
+        pytest.param(
+            "901,901_y.txt,,,,,",
+            "catalog.csv line 3: columns 'title', 'jurisdiction', 'adcode', 'issued' and 'kind' "
+            "are empty.",
+            id="empty-columns",
+        ),
+        pytest.param(
+            "901,901_y.txt,宣汉县报告,宣汉县",
+            "catalog.csv line 3 has fewer fields than the header (nothing for 'adcode', 'issued' "
+            "and 'kind'); a comma is probably missing.",
+            id="short-row",
+        ),
+    ],
+)
+def test_each_catalog_fault_is_one_problem_naming_its_line(
+    tmp_path: Path, place_index, line: str, expected: str
+) -> None:
+    problem = _only_problem(_catalog(tmp_path, GOOD, line), place_index)
+    assert problem.startswith(expected), problem
+
+
+def test_an_empty_row_is_one_problem(tmp_path: Path, place_index) -> None:
+    folder = _catalog(tmp_path, GOOD, ",,,,,,", "901,901_y.txt,宣汉县报告,宣汉县,511722,2023,plan")
+    assert _only_problem(folder, place_index) == (
+        "catalog.csv line 3 is empty; delete the line or fill it in."
+    )
+
+
+def test_lines_are_counted_across_blank_lines_and_quoted_line_breaks(
+    tmp_path: Path, place_index
+) -> None:
+    folder = _catalog(
+        tmp_path,
+        '900,900_x.txt,"宣汉县2023年\n政府工作报告",宣汉县,511722,2023-01-15,work_report',
+        "",
+        "901,901_y.txt,宣汉县报告,宣汉县,511700,2023-02-01,work_report",
+    )
+    assert _only_problem(folder, place_index).startswith("catalog.csv line 5: adcode 511700")
+
+
+def test_short_former_and_qualified_names_match_their_adcode(place_index) -> None:
+    rows = [
+        _row(id=str(n), file=f"{n}.txt", jurisdiction=name, adcode=adcode)
+        for n, (name, adcode) in enumerate(
+            [("梁平区", "500155"), ("梁平", "500155"), ("梁平县", "500155"),
+             ("重庆市梁平区", "500155"), ("宣汉", "511722"), ("达州市", "511700")]
+        )
+    ]  # fmt: skip
+    assert len(entries_from_rows(rows, today=TODAY, places=place_index)) == 6
+
+
+def test_a_name_no_unit_bears_is_one_problem(place_index) -> None:
+    with pytest.raises(CatalogError) as caught:
+        entries_from_rows([_row(jurisdiction="宣汉镇")], today=TODAY, places=place_index)
+    assert caught.value.problems == (
+        "catalog.csv line 2: jurisdiction '宣汉镇' is not the name of any administrative unit "
+        "in the reference geography, and adcode 511722 is 宣汉县.",
+    )
+
+
+def test_an_issue_date_of_today_is_accepted() -> None:
+    assert entries_from_rows([_row(issued="2025-06-01")], today=TODAY)[0].issued == "2025-06-01"
+    assert entries_from_rows([_row(issued="2025")], today=TODAY)[0].year == 2025
+
+
+def test_full_width_digits_are_not_a_date() -> None:
+    with pytest.raises(ValueError, match="full-width digits"):
+        parse_issued("２０２１-０３-１２")
+    with pytest.raises(ValueError, match="non-ASCII digits"):
+        parse_issued("2021-٠٣")  # Arabic-Indic digits are refused as well
+
+
+def test_the_catalog_is_read_without_the_reference_geography() -> None:
+    """Reading the catalog (the portal does, on every page) loads no place index."""
+    import subprocess
+    import sys
+
+    code = "import sys; from layers.corpus import read_catalog; read_catalog(); print(*sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=REPO_ROOT, check=True)  # fmt: skip
+    loaded = set(result.stdout.split())
+    assert not loaded & {"layers.placenames", "layers.admin", "pandas", "geopandas", "cpca"}

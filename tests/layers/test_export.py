@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 import zipfile
 
+import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 
 from layers import REPO_ROOT
 from layers.export import FORMATS, export_selection
@@ -129,3 +132,83 @@ def test_command_line_filters_by_county_and_year(store_path, tmp_path) -> None:
         capture_output=True, text=True,
     )  # fmt: skip
     assert bad.returncode == 1 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
+
+
+# Document lines a spreadsheet would run as formulas (CSV injection), one per trigger.
+HOSTILE = ["=1+1建成龙象寺水库。", "+1+2开工", "-2+3建成", "@SUM(1)续建", "\t=1+1", "\r=1+1",
+           '=HYPERLINK("http://127.0.0.1:9/","点我")']  # fmt: skip
+
+
+@pytest.fixture
+def hostile() -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Projects, mentions and a document whose texts start with formula triggers."""
+    n = len(HOSTILE)
+    projects = gpd.GeoDataFrame(
+        {"project_id": [f"rs-{i}" for i in range(n)], "name": HOSTILE,
+         "category": ["reservoir"] * (n - 1) + ["other"], "quote": HOSTILE[::-1],
+         "doc_ids": ["001"] * n, "length_km": [-1.5] + [2.0] * (n - 1),
+         "target_year": pd.array([2025] * n, dtype="Int64"), "counties": ["宣汉县"] * n,
+         # The store's nullable strings (with a missing value) as well as plain ones.
+         "aliases": pd.array(["-龙象寺水库", *[None] * (n - 1)], dtype="string")},
+        geometry=[shapely.Point(107.5 + i / 100, 31.2) for i in range(n - 1)] + [None],
+        crs="EPSG:4326",
+    )  # fmt: skip
+    mentions = pd.DataFrame(
+        {"project_id": projects["project_id"], "doc_id": ["001"] * n, "quote": HOSTILE,
+         "char_start": [-3, *range(1, n)]}
+    )  # fmt: skip
+    documents = pd.DataFrame({"doc_id": ["001"], "title": ["@达州市政府工作报告"],
+                              "issued": ["2024-01-15"]})  # fmt: skip
+    return projects, mentions, documents
+
+
+def test_csv_text_is_never_a_formula(hostile, tmp_path) -> None:
+    projects, mentions, documents = hostile
+    out = export_selection(projects, mentions, documents, fmt="csv", out=tmp_path / "x.csv")
+    raw = out.read_bytes().decode("utf-8-sig")
+    table = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    assert len(table) == len(HOSTILE)  # a carriage return in a cell does not split the row
+    # Every text that starts with a trigger carries the quote prefix, and nothing else.
+    assert list(table["name"]) == [f"'{t}" for t in HOSTILE]
+    assert list(table["quote"]) == [f"'{t}" for t in HOSTILE[::-1]]
+    assert set(table["counties"]) == {"宣汉县"}
+    assert list(table["aliases"]) == ["'-龙象寺水库", *[""] * (len(HOSTILE) - 1)]
+    for line in raw.split("\r\n")[1:]:
+        assert not line.startswith(("=", "+", "-", "@", "\t", "\r"))
+    # Numbers stay numbers: a negative length is still -1.5, not "'-1.5".
+    assert table["length_km"].dtype.kind == "f" and table["length_km"].iloc[0] == -1.5
+    assert table["target_year"].dtype.kind == "i"
+    with zipfile.ZipFile(
+        export_selection(projects, mentions, documents, fmt="shp", out=tmp_path / "x.zip")
+    ) as archive:
+        unlocated = pd.read_csv(io.BytesIO(archive.read("unlocated.csv")), encoding="utf-8-sig")
+        assert "single quote" in archive.read("readme.txt").decode("utf-8")
+    assert list(unlocated["name"]) == [f"'{HOSTILE[-1]}"]  # the projects with no geometry
+
+
+def test_excel_text_is_never_a_formula(hostile, tmp_path) -> None:
+    projects, mentions, documents = hostile
+    out = export_selection(projects, mentions, documents, fmt="xlsx", out=tmp_path / "x.xlsx",
+                           headers="zh")  # fmt: skip
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["项目", "原文提及", "来源文件"]
+    for sheet in book:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                assert isinstance(cell.value, str) == (cell.data_type == "s")
+    columns = {sheet.title: {c[0].value: [v.value for v in c[1:]] for c in sheet.iter_cols()}
+               for sheet in book}  # fmt: skip
+    # The visible text is the document's own, not quote-prefixed: the type says "text".
+    assert columns["项目"]["项目名称"] == HOSTILE
+    assert columns["项目"]["原文摘录"] == HOSTILE[::-1]
+    assert columns["项目"]["别名"] == ["-龙象寺水库", *[None] * (len(HOSTILE) - 1)]
+    assert columns["原文提及"]["原文摘录"] == HOSTILE
+    assert columns["来源文件"]["标题"] == ["@达州市政府工作报告"]
+    name = book["项目"].cell(row=2, column=list(columns["项目"]).index("项目名称") + 1)
+    assert name.quotePrefix  # Excel keeps it text when the cell is edited
+    # Numbers stay numbers, a negative one included.
+    assert columns["项目"]["长度(公里)"][0] == -1.5
+    assert columns["原文提及"]["起始位置"][0] == -3
+    assert all(isinstance(y, int) for y in columns["项目"]["目标年份"])
+    assert book["项目"].cell(row=2, column=1).quotePrefix is False  # plain text left alone

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+import resource
+import signal
+import subprocess
+import sys
+
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 
@@ -73,24 +81,160 @@ def test_rebuilding_gives_identical_content(tmp_path, corpus_tables) -> None:
     assert list(first.projects["project_id"]) == sorted(first.projects["project_id"])
 
 
-def test_a_build_that_fails_midway_leaves_the_old_store(tmp_path, corpus_tables, monkeypatch):
-    location = StoreLocation.parse(tmp_path / "p.gpkg")
+@pytest.mark.parametrize(
+    ("failure", "free", "reason"),
+    [
+        pytest.param(pyogrio.errors.DataSourceError("Failed to commit transaction"), 20_000,
+                     "the disk holding {folder} is full", id="commit-fails-on-a-full-disk"),
+        pytest.param(pyogrio.errors.DataSourceError("Failed to commit transaction"), 10**10,
+                     "the file system refused the write", id="commit-fails-with-room-left"),
+        pytest.param(OSError(errno.ENOSPC, "No space left on device"), None,
+                     "the disk holding {folder} is full", id="ENOSPC"),
+        pytest.param(OSError(errno.EDQUOT, "Disk quota exceeded"), 10**10,
+                     "the disk quota for {folder} is used up", id="EDQUOT"),
+        pytest.param(pyogrio.errors.FeatureError("failed to execute insert : database or disk "
+                                                 "is full"), 10**10,
+                     "the disk holding {folder} is full", id="sqlite-full"),
+        pytest.param(PermissionError(errno.EACCES, "Permission denied"), 10**10,
+                     "there is no permission to write in {folder}", id="EACCES"),
+    ],
+)  # fmt: skip
+def test_a_failed_write_is_one_message_and_leaves_the_old_store(
+    tmp_path, corpus_tables, monkeypatch, failure, free, reason
+):
+    path = tmp_path / "p.gpkg"
+    location = StoreLocation.parse(path)
     write_store(location, corpus_tables)
-    before = read_store(location)
+    before = path.read_bytes()
     calls = {"n": 0}
     real = store._write_gpkg_layer
 
     def failing(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 4:
-            raise OSError("disk full (simulated)")
+        if calls["n"] == 4:  # three layers already in the temporary file
+            raise failure
         return real(*args, **kwargs)
 
     monkeypatch.setattr(store, "_write_gpkg_layer", failing)
-    with pytest.raises(OSError, match="simulated"):
+    monkeypatch.setattr(store, "_free_bytes", lambda folder: free)
+    with pytest.raises(StoreError) as caught:
         write_store(location, corpus_tables)
-    _assert_same(before, read_store(location))
+    expected = reason.format(folder=tmp_path)
+    assert caught.value.summary == (
+        f"Could not write the store at {path}: {expected}. The store is unchanged."
+    )
+    assert caught.value.problems[0] == f"The system reported: {str(failure).rstrip('.')}."
+    assert path.read_bytes() == before  # byte-identical
     assert [p.name for p in tmp_path.iterdir()] == ["p.gpkg"]  # no temporary file left
+
+
+def test_a_real_write_failure_is_one_message_and_leaves_the_old_store(
+    tmp_path, corpus_tables
+) -> None:
+    """GDAL itself fails (the file may not grow past 64 kB), not a stand-in for it."""
+    path = tmp_path / "p.gpkg"
+    location = StoreLocation.parse(path)
+    write_store(location, corpus_tables)
+    before = path.read_bytes()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write, not the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, hard))
+    try:
+        with pytest.raises(StoreError, match=r"^Could not write the store at .*unchanged\."):
+            write_store(location, corpus_tables)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["p.gpkg"]
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # exited and reaped: the pid names no process now
+    return child.pid
+
+
+def test_temporary_files_of_killed_builds_go_on_the_next_write(
+    tmp_path, corpus_tables, caplog
+) -> None:
+    path = tmp_path / "p.gpkg"
+    dead = _dead_pid()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        leftovers = [f".p.{dead}.tmp.gpkg", f".p.{dead}.tmp.gpkg-journal"]
+        kept = [f".p.{live.pid}.tmp.gpkg",  # a writer still at work
+                f".other.{dead}.tmp.gpkg",  # another store's
+                ".p.notapid.tmp.gpkg"]  # fmt: skip
+        for name in [*leftovers, *kept]:
+            (tmp_path / name).write_bytes(b"partial")
+        with caplog.at_level(logging.WARNING, logger="layers.store"):
+            write_store(StoreLocation.parse(path), corpus_tables)
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["p.gpkg", *kept])
+        assert "removed 2 temporary file(s) left by killed builds" in caplog.text
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_a_folder_where_the_store_should_be_is_one_message(tmp_path, corpus_tables) -> None:
+    path = tmp_path / "p.gpkg"
+    path.mkdir()
+    location = StoreLocation.parse(path)
+    message = f"Cannot read the store at {path}: it is a folder, not a GeoPackage file."
+    with pytest.raises(StoreError) as caught:
+        read_store(location)
+    assert caught.value.summary == message
+    with pytest.raises(StoreError, match="it is a folder, not a GeoPackage file"):
+        write_store(location, corpus_tables)
+    with pytest.raises(StoreError, match="it is a folder, not a GeoPackage file"):
+        write_store(location, corpus_tables, uploads=store.read_uploads(
+            StoreLocation.parse(tmp_path / "none.gpkg")))  # fmt: skip
+    assert list(path.iterdir()) == []
+
+
+def test_a_file_that_is_no_geopackage_is_one_message(tmp_path) -> None:
+    path = tmp_path / "p.gpkg"
+    path.write_text("not a store", encoding="utf-8")
+    with pytest.raises(StoreError) as caught:
+        read_store(StoreLocation.parse(path))
+    assert caught.value.summary == (
+        f"Cannot read the store at {path}: it is not a GeoPackage file, or it is damaged."
+    )
+
+
+def test_a_store_without_read_permission_is_one_message(tmp_path, monkeypatch) -> None:
+    """Simulated: the tests run as root, whom no file mode keeps out."""
+    path = tmp_path / "p.gpkg"
+    path.write_bytes(b"")
+
+    def refused(*args, **kwargs):
+        raise pyogrio.errors.DataSourceError(f"{path}: Permission denied")
+
+    monkeypatch.setattr(pyogrio, "list_layers", refused)
+    with pytest.raises(StoreError) as caught:
+        read_store(StoreLocation.parse(path))
+    assert caught.value.summary == (
+        f"Cannot read the store at {path}: there is no permission to read it."
+    )
+
+
+def test_a_store_whose_folder_cannot_be_made_is_one_message(tmp_path, corpus_tables) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    location = StoreLocation.parse(blocker / "p.gpkg")
+    with pytest.raises(StoreError, match=r"^Could not lock the store at .*is a file, not a folder"):
+        with store.store_lock(location):
+            pass
+    with pytest.raises(
+        StoreError, match=r"^Could not write the store at .*is a file, not a folder"
+    ):
+        write_store(location, corpus_tables, uploads=store.read_uploads(location))
+
+
+def test_a_malformed_schema_is_refused(tmp_path) -> None:
+    with pytest.raises(StoreError, match=r"schema 'bad-name;drop' in the store DSN is not a plain"):
+        StoreLocation.parse("postgresql://u:p@db/portal?schema=bad-name;drop")
 
 
 def test_corrections_apply_and_survive_a_rebuild(tmp_path, corpus_tables) -> None:
@@ -193,6 +337,49 @@ def test_postgis_build_is_one_transaction(corpus_tables, postgis_dsn, monkeypatc
 
     monkeypatch.setattr(pd.DataFrame, "to_sql", failing)  # the tables come after the layers
     with pytest.raises(OSError, match="simulated"):
+        write_store(location, corpus_tables)
+    monkeypatch.undo()
+    _assert_same(before, read_store(location))
+
+
+@pytest.mark.postgis
+def test_postgis_refusing_the_write_is_one_message(corpus_tables, postgis_dsn) -> None:
+    """A real refusal: ``mentions`` is a view, which the rebuild cannot replace."""
+    from sqlalchemy import create_engine, text
+
+    location = StoreLocation.parse(postgis_dsn)
+    write_store(location, corpus_tables)
+    schema = location.schema
+    engine = create_engine(location.dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text(f'ALTER TABLE "{schema}".mentions RENAME TO mentions_kept'))
+        conn.execute(text(f'CREATE VIEW "{schema}".mentions AS '
+                          f'SELECT * FROM "{schema}".mentions_kept'))  # fmt: skip
+    engine.dispose()
+    before = read_store(location)
+    with pytest.raises(StoreError) as caught:
+        write_store(location, corpus_tables)
+    assert caught.value.summary == (
+        f"Could not write the store at {location} (schema {schema}): the database refused "
+        "the write. The store is unchanged."
+    )
+    assert '"mentions" is not a table' in caught.value.problems[0]
+    _assert_same(before, read_store(location))
+
+
+@pytest.mark.postgis
+def test_postgis_disk_full_is_one_message(corpus_tables, postgis_dsn, monkeypatch) -> None:
+    import psycopg
+
+    location = StoreLocation.parse(postgis_dsn)
+    write_store(location, corpus_tables)
+    before = read_store(location)
+
+    def full(*args, **kwargs):
+        raise psycopg.errors.DiskFull('could not extend file "base/1/2": No space left on device')
+
+    monkeypatch.setattr(pd.DataFrame, "to_sql", full)  # after the layers, in the transaction
+    with pytest.raises(StoreError, match=r"the database server's disk is full\. The store is "):
         write_store(location, corpus_tables)
     monkeypatch.undo()
     _assert_same(before, read_store(location))

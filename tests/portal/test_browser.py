@@ -324,7 +324,7 @@ def test_a_project_link_opens_its_details_and_frames_it(portal_url, browser, cor
         page.goto(f"{portal_url}/?project={target['project_id']}&lang=en",
                   wait_until="domcontentloaded")  # fmt: skip
         page.get_by_text("What each document says").wait_for(timeout=60_000)
-        assert page.locator("[data-testid='stMarkdown']", has_text=target["name"]).count()
+        assert page.locator(".project-name", has_text=target["name"]).count()
         frame = _map_frame(page)
         deadline = time.monotonic() + 20
         zoom = frame.evaluate("() => window.projectMap.getZoom()")
@@ -363,7 +363,7 @@ def test_a_hostile_name_is_shown_as_text_and_runs_nothing(
             _click_first_feature(page)
             page.get_by_text("各文件的表述").wait_for(timeout=30_000)
             # The details panel shows the name as literal text.
-            page.locator("[data-testid='stMarkdown']", has_text=EVIL).first.wait_for(timeout=30_000)
+            page.locator(".project-name", has_text=EVIL).first.wait_for(timeout=30_000)
             page.wait_for_timeout(1000)
             images = [f.locator("img[src='x']").count() for f in page.frames]
         finally:

@@ -201,6 +201,11 @@ def test_the_whole_editor_path(store, tmp_path, browser, editors, start_portal) 
         _publish(page, "核对原文：连接线名称；水库位置按县公告")
         page.screenshot(path=str(ARTIFACTS / "editor-published.png"))
         (xuanhan,) = _published_ids(store)
+        # What the store now holds is said on the page, read afresh from the store (an
+        # editor whose connection dropped mid-publish reloads and reads it here).
+        page.get_by_text(f"图层库现有门户发布的文件 1 份；最近一次：{xuanhan}").wait_for(
+            timeout=30_000
+        )
         _upload(page, docx)
         page.get_by_label("标题").wait_for(timeout=30_000)
         _extract(page)
@@ -268,6 +273,10 @@ def test_bad_inputs_get_a_message_and_change_nothing(
     with start_portal(store, env={"PORTAL_EDITORS": editors}) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         _sign_in(page, url)
+        uploader = page.locator('[data-testid="stFileUploader"]')
+        uploader.wait_for(timeout=30_000)
+        shown = uploader.inner_text()
+        assert "50 MB" in shown and "64" not in shown  # the limit shown is the real one
         seen = []
         for name, make, zh, en in BAD_INPUTS:
             path = tmp_path / name

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 from PIL import Image
 from pyproj import Geod
+from streamlit.testing.v1 import AppTest
 
+from portal import presentation
 from portal.basemaps import OFFLINE, available_basemaps, for_basemap
 from portal.figure import cjk_font, figure_bytes
 from portal.filters import FilterOptions, Filters
-from portal.presentation import display_from_query, display_query, view_title
+from portal.presentation import display_from_query, display_query, title_html, view_title
 from portal.projectmap import build_project_map
 
 OPTIONS = FilterOptions({"达州市": ["宣汉县"]}, (2016, 2031), (2021, 2027), {}, 2026)
@@ -81,3 +85,69 @@ def test_the_display_settings_survive_a_link() -> None:
     assert display_from_query({"basemap": "osm", "present": "1"}, basemaps) == ("osm", True)
     # A key the portal does not have (Tianditu without a key, or junk) falls back.
     assert display_from_query({"basemap": "tianditu"}, basemaps) == (OFFLINE, False)
+
+
+# Search words a link can carry (``?q=``, at most 50 characters): markdown, HTML, LaTeX
+# and Streamlit's colour and icon directives. Each must be shown exactly as typed.
+HOSTILE_SEARCHES = [
+    "![x](http://127.0.0.1:9/x.png)",
+    "[点我](http://127.0.0.1:9/)",
+    "$\\frac$",
+    "<img src=x onerror=alert(1)>",
+    ":red[红色] :material/home: :smile:",
+    "**粗体** `代码` # 标题",
+]
+
+
+def test_a_hostile_search_is_titled_as_literal_text() -> None:
+    for search in HOSTILE_SEARCHES:
+        title = view_title(Filters(counties=("宣汉县",), year=2025, search=search), OPTIONS,
+                           lang="zh")  # fmt: skip
+        assert title == f"宣汉县 · 2025 年 · “{search}”"  # the words, unchanged
+        markup = title_html(title)
+        # One heading and nothing else: no image, link, script or style from the search.
+        tags = re.findall(r"</?([a-zA-Z][\w-]*)", markup)
+        assert tags == ["h1", "h1"] and "presentation-title" in markup
+        inner = markup.removeprefix(re.match(r"<h1[^>]*>", markup)[0]).removesuffix("</h1>")
+        assert html.unescape(inner) == title  # the browser shows exactly the title
+        assert "<" not in inner and ">" not in inner
+
+
+def test_a_math_title_draws_as_text_in_the_figure(xuanhan) -> None:
+    for search in HOSTILE_SEARCHES:
+        title = view_title(Filters(search=search), OPTIONS, lang="zh")
+        png = figure_bytes(_selection(), counties=xuanhan, focus=None, title=title, lang="zh",
+                           sources="资料来源：$\\frac$ $x^2$")  # fmt: skip
+        assert png.startswith(b"\x89PNG")
+
+
+def _figure_export_that_fails() -> None:
+    """An AppTest script: the figure export when drawing the figure raises."""
+    import geopandas as gpd
+    import shapely
+
+    from portal import presentation
+
+    def boom(*args: object, **kwargs: object) -> bytes:
+        raise ValueError("/srv/portal/secret/path.py: bad mathtext")
+
+    county = gpd.GeoDataFrame({"name": ["宣汉县"]}, crs="EPSG:4326",
+                              geometry=[shapely.box(107.4, 31.1, 108.6, 32.0)])  # fmt: skip
+    selected = gpd.GeoDataFrame({"project_id": ["rs-1"], "doc_ids": ["000"]},
+                                geometry=[shapely.Point(107.5, 31.2)], crs="EPSG:4326")  # fmt: skip
+    real = presentation.figure_bytes
+    presentation.figure_bytes = boom  # AppTest runs in this process: put it back below
+    try:
+        presentation.render_figure_export(selected, counties=county, focus=None,
+                                          title="“$\\frac$” failing", lang="zh",
+                                          boundary_source="test")  # fmt: skip
+    finally:
+        presentation.figure_bytes = real
+
+
+def test_a_figure_that_cannot_be_drawn_shows_a_note_never_a_traceback() -> None:
+    app = AppTest.from_function(_figure_export_that_fails, default_timeout=60).run()
+    assert not app.exception
+    assert [c.value for c in app.caption] == ["无法生成图片（PNG）", "无法生成图片（PDF）"]
+    assert not app.get("download_button")
+    assert presentation.figure_bytes is figure_bytes  # the real one is back

@@ -1,0 +1,96 @@
+"""Hostile search words in a link, in a real browser (headless Debian Chromium).
+
+A presentation link titles the map with the search words of ``?q=``. Anyone can
+send such a link, so the words must be shown as typed: a markdown image must not
+make the browser fetch it (it would tell an outside server who opened the link),
+a markdown link must not become clickable, ``$...$`` must not reach the LaTeX
+renderer or matplotlib (whose traceback would show the server's paths), and HTML
+must not run. Only a browser shows which requests a page really makes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlparse
+
+import pytest
+
+from layers import REPO_ROOT
+from layers.store import StoreLocation, write_store
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+# Port 9 (discard) on this machine: nothing listens, but a request there would show
+# in the page's request log all the same.
+HOSTILE_SEARCHES = [
+    ("image", "![x](http://127.0.0.1:9/x.png)"),
+    ("link", "[点我](http://127.0.0.1:9/)"),
+    ("math", "$\\frac$"),
+    ("html", "<img src=x onerror=alert(1)>"),
+    ("directive", ":red[红色] :material/home: :smile:"),
+]
+# Elements the search words could have turned into, in any frame of the page.
+INJECTED_JS = """() => {
+  const hits = [];
+  for (const el of document.querySelectorAll('img, a, script, iframe, .katex, math')) {
+    const where = el.getAttribute('src') || el.getAttribute('href') || '';
+    if (where.includes(':9/') || where === 'x' || el.matches('.katex, math')
+        || (el.tagName === 'A' && el.textContent.includes('点我'))) {
+      hits.push(el.outerHTML.slice(0, 200));
+    }
+  }
+  return hits;
+}"""
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory, corpus_tables, start_portal):
+    path = tmp_path_factory.mktemp("hostile_links") / "corpus.gpkg"
+    write_store(StoreLocation.parse(path), corpus_tables)
+    with start_portal(str(path)) as url:
+        yield url
+
+
+def _is_the_portal(url: str, portal: str) -> bool:
+    """A request to the portal itself (its host and port), or one that needs no network."""
+    parsed, own = urlparse(url), urlparse(portal)
+    if parsed.scheme in {"data", "blob", "about"}:
+        return True
+    return parsed.hostname in LOCAL_HOSTS and parsed.port == own.port
+
+
+@pytest.mark.parametrize(("case", "search"), HOSTILE_SEARCHES, ids=[c for c, _ in HOSTILE_SEARCHES])
+def test_hostile_search_words_are_shown_as_text(portal, browser, case: str, search: str) -> None:
+    requests: list[str] = []
+    dialogs: list[str] = []
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.on("request", lambda req: requests.append(req.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        query = urlencode({"present": "1", "q": search}, quote_via=quote)
+        page.goto(f"{portal}/?{query}", wait_until="domcontentloaded")
+        heading = page.get_by_role("heading", level=1).filter(has_text="全部区域").first
+        heading.wait_for(timeout=60_000)
+        # The figure buttons come last: by then the figure was drawn with this title.
+        page.get_by_text("导出图片（PNG）").wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)  # let any late request or re-render show up
+        title = heading.inner_text()
+        children = heading.locator("*").count()
+        injected = [hit for frame in page.frames for hit in frame.evaluate(INJECTED_JS)]
+        text = "\n".join(frame.locator("body").inner_text() for frame in page.frames)
+        errors = page.locator("[data-testid='stException']").count()
+        shot = ARTIFACTS / f"hostile_link_{case}.png"
+        page.screenshot(path=str(shot), full_page=True)
+    finally:
+        context.close()
+    assert [url for url in requests if not _is_the_portal(url, portal)] == []
+    assert not any(":9/" in urlparse(url).netloc + "/" for url in requests)
+    assert dialogs == []
+    assert errors == 0 and "Traceback" not in text
+    assert injected == []
+    assert title == f"全部区域 · 2024 年 · “{search}”"  # the words exactly as typed
+    assert children == 0, "the title holds text only, no elements"
+    assert Path(shot).stat().st_size > 10_000
