@@ -174,6 +174,7 @@ def _render_store_state(*, lang: str) -> None:
 def _render_published(*, editor: str, lang: str) -> None:
     """What was published here, and undo."""
     st.subheader(translate("published_docs", lang))
+    _render_store_state(lang=lang)
     location = data.store_location()
     try:
         published = published_documents(location)
@@ -220,9 +221,9 @@ def render() -> None:
     ensure_static_assets()
     st.title(translate("page_edit", lang))
     notice = st.session_state.pop(NOTICE_KEY, None)
+    slot = st.empty()  # always one element here, so the uploader keeps its place
     if notice:
-        st.success(notice)
-    _render_store_state(lang=lang)
+        slot.success(notice)
     round_ = st.session_state.get(UPLOADER_ROUND_KEY, 0)
     st.html(_HIDE_TRANSPORT_LIMIT)
     file = st.file_uploader(translate("upload", lang, limit=UPLOAD_LIMIT_MB),

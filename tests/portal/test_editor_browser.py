@@ -79,6 +79,12 @@ def _sign_in(page, url: str) -> None:
 
 
 def _upload(page, path: Path) -> None:
+    # After a publish the uploader is replaced by a fresh one; during that rerun the old
+    # one can still be on the page for a moment: wait until one uploader is left.
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stFileUploader\"]').length === 1",
+        timeout=30_000,
+    )
     page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(path))
 
 
