@@ -60,6 +60,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The secrets file (secrets.toml) is not valid TOML at line {line}, so editors "
         "cannot sign in. An administrator must fix the file; the map still works.",
     ),
+    "editors_malformed": (
+        "{env} 中的编辑条目 {name} 不是“用户名:argon2 哈希”的形式，编辑暂时无法登录"
+        "（用 scripts/hash_password.py 生成哈希）。",
+        "The editor entry {name} in {env} is not name:argon2-hash, so editors cannot "
+        "sign in (make the hash with scripts/hash_password.py).",
+    ),
     "secrets_unreadable": (
         "密钥文件 secrets.toml 已损坏或无法读取，编辑暂时无法登录。"
         "请管理员修复该文件；浏览地图不受影响。",
@@ -116,7 +122,8 @@ def parse_editors(text: str) -> dict[str, str]:
             continue
         name, _, encoded = entry.partition(":")
         if not name.strip() or not encoded.strip().startswith("$argon2"):
-            raise AuthError(f"{EDITORS_ENV}: entry {name.strip() or '?'!r} is not name:argon2-hash")
+            shown = repr(name.strip()[:40] or "?")  # the name only, never the hash or a password
+            raise AuthError(message("editors_malformed", env=EDITORS_ENV, name=shown))
         editors[name.strip()] = encoded.strip()
     return editors
 

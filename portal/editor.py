@@ -56,6 +56,12 @@ def show_refusal(exc: IntakeError, *, lang: str) -> None:
     st.error("\n".join(lines))
 
 
+def show_out_of_memory() -> None:
+    """The portal ran out of memory on this file: say so in both languages; nothing kept."""
+    head = f"**{translate('refused', 'zh')} / {translate('refused', 'en')}**"
+    st.error(f"{head}\n\n{translate('out_of_memory', 'zh')}  \n{translate('out_of_memory', 'en')}")
+
+
 def _draft(name: str, payload: bytes, *, lang: str) -> dict | None:
     """The session's draft for this file: checked once per file, kept across reruns."""
     sha = hashlib.sha256(payload).hexdigest()
@@ -69,6 +75,9 @@ def _draft(name: str, payload: bytes, *, lang: str) -> dict | None:
         check_has_projects(upload, places=data.load_geocoder().places)
     except IntakeError as exc:
         show_refusal(exc, lang=lang)
+        return None
+    except MemoryError:
+        show_out_of_memory()
         return None
     geocoder = data.load_geocoder()
     guess = guess_catalog(upload.text, places=geocoder.places, options=data.jurisdictions())
@@ -111,6 +120,10 @@ def _render_catalog(draft: dict, *, lang: str) -> None:
     except IntakeError as exc:
         draft["entry"], draft["records"] = None, None
         show_refusal(exc, lang=lang)
+        return
+    except MemoryError:
+        draft["entry"], draft["records"] = None, None
+        show_out_of_memory()
         return
     draft["entry"], draft["records"], draft["placements"] = entry, records, {}
     draft["round"] = draft.get("round", 0) + 1  # a fresh review table for a fresh extraction

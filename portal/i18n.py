@@ -87,6 +87,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "不填则为“行政区 + 人民政府”（决定为“中共…委员会”）",
         "en": "Empty: the jurisdiction's people's government (a decision: its Party committee)",
     },
+    "out_of_memory": {
+        "zh": "门户处理这个文件时内存不足。请把文件拆成几部分分别上传。",
+        "en": "The portal ran out of memory on this file. Split it and upload the parts.",
+    },
     "store_state": {
         "zh": "图层库现有门户发布的文件 {n} 份；最近一次：{doc_id}《{title}》，{when}，{editor}。",
         "en": "The store holds {n} document(s) published here; the latest: {doc_id} "

@@ -266,3 +266,13 @@ def test_editors_come_from_name_hash_entries(editors) -> None:
         parse_editors("alice:plaintext-password")
     with pytest.raises(ValueError, match="8 characters"):
         hash_password("short")
+
+
+def test_a_malformed_editor_entry_is_named_in_both_languages_without_its_secret() -> None:
+    from layers.auth import parse_editors
+
+    with pytest.raises(AuthError) as caught:
+        parse_editors("alice:plaintext-password")
+    text = str(caught.value)
+    assert "不是“用户名:argon2 哈希”" in text and "is not name:argon2-hash" in text
+    assert "'alice'" in text and "plaintext-password" not in text
