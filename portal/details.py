@@ -78,12 +78,13 @@ def _name_html(name: str) -> str:
 def facts_html(facts: pd.DataFrame) -> str:
     """The facts as a plain HTML table: readable, selectable, no sideways scrolling."""
     rows = "".join(
-        f'<tr><th style="text-align:left;padding:2px 10px 2px 0;white-space:nowrap;'
+        f'<tr><th style="text-align:left;padding:2px 10px 2px 0;vertical-align:top;'
         f'color:#4a5568;font-weight:500">{html.escape(str(k))}</th>'
-        f'<td style="padding:2px 0">{html.escape(str(v))}</td></tr>'
+        f'<td style="padding:2px 0;overflow-wrap:anywhere">{html.escape(str(v))}</td></tr>'
         for k, v in zip(facts[""], facts[" "], strict=True)
     )
-    return f'<table class="project-facts" style="border-collapse:collapse">{rows}</table>'
+    return (f'<table class="project-facts" style="border-collapse:collapse;width:100%;'
+            f'table-layout:fixed"><col style="width:40%"><col>{rows}</table>')  # fmt: skip
 
 
 def document_citation(doc: pd.Series | None, doc_id: str, *, lang: str) -> str:
