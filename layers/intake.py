@@ -4,7 +4,8 @@ An upload passes three gates, each of which collects every problem before it
 refuses, with a message in Chinese and English that tells an editor what to do:
 
 1. the file itself (:func:`read_upload`): empty, over the size limit, a wrong
-   type, binary junk, a PDF with no text layer (run OCR first), HTML or script;
+   type, binary junk, a PDF with no text layer (run OCR first), one that unpacks
+   or extracts past the reader's bounds (a zip bomb), HTML or script;
 2. the catalog row the editor fills in (:func:`catalog_entry`): a title, a known
    county or prefecture, a real issue date, a document kind;
 3. the extraction (:func:`draft_records`): a document in which no project is found.
@@ -35,7 +36,7 @@ from layers.errors import DocumentReadError, PortalError
 from layers.extract import records_from_text, records_to_original
 from layers.model import Layer, Record, Stage
 from layers.placenames import PlaceIndex
-from layers.reader import MEGABYTE, normalise, read_document
+from layers.reader import LIMIT_MESSAGE, MEGABYTE, DocumentLimitError, normalise, read_document
 
 UPLOAD_LIMIT_MB = 50
 """The largest upload accepted, checked here whatever the web server allows."""
@@ -78,6 +79,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the searchable PDF or the text.",
     ),
     "unreadable": ("无法读取该文件：{detail}", "The file cannot be read: {detail}"),
+    # What was found and the bound it passed, in each language (layers.reader words it).
+    "over_limit": LIMIT_MESSAGE,
     "html": (
         "文件包含 HTML 标记或脚本（如 “{sample}”）。请上传纯文本、Word 或 PDF 原件。",
         "The file contains HTML markup or script (such as “{sample}”). Upload the plain "
@@ -180,7 +183,8 @@ def read_upload(data: bytes, *, name: str, limit_mb: int = UPLOAD_LIMIT_MB) -> U
     ------
     IntakeError
         If the file is empty, too large, of a type we do not read, binary, a PDF
-        without text, or HTML/script rather than a document.
+        without text, unpacks or extracts past the reader's bounds, or is
+        HTML/script rather than a document.
     """
     suffix = PurePath(name).suffix.lower()
     if not data:
@@ -195,6 +199,8 @@ def read_upload(data: bytes, *, name: str, limit_mb: int = UPLOAD_LIMIT_MB) -> U
         raise IntakeError(problems)
     try:
         source = read_document(data, name=f"upload{suffix}", max_bytes=limit_mb * MEGABYTE)
+    except DocumentLimitError as exc:
+        raise IntakeError([Problem("over_limit", exc.params)]) from exc
     except DocumentReadError as exc:
         detail = str(exc).removeprefix(f"upload{suffix}: ")
         if suffix == ".pdf" and ("text layer" in detail or "no text" in detail):

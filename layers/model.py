@@ -137,7 +137,8 @@ class Record:
     @property
     def reported(self) -> bool:
         """Whether that most advanced stage is stated as already reached."""
-        best = [m for m in self.mentions if m.stage == self.stage]
+        stage = self.stage  # once: a property evaluated per mention made this quadratic
+        best = [m for m in self.mentions if m.stage == stage]
         return bool(best) and all(m.reported for m in best)
 
     @property
@@ -163,7 +164,8 @@ class Record:
     @property
     def quote(self) -> str:
         """The shortest quote of the most advanced stage."""
-        best = [m for m in self.mentions if m.stage == self.stage] or list(self.mentions)
+        stage = self.stage
+        best = [m for m in self.mentions if m.stage == stage] or list(self.mentions)
         return min(best, key=lambda m: len(m.quote.text)).quote.text if best else ""
 
 

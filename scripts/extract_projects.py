@@ -7,7 +7,9 @@ goes to stdout in the annotation format (:func:`layers.codec.record_to_json`:
 the guide's keys plus every mention with its quote, sentence and offsets); every
 quote and offset refers to the file's own text (before normalisation), so a
 quote can be found verbatim in the original. Unreadable input gives one line on
-stderr and exit status 2.
+stderr and exit status 2: a missing file, one that is not text, one that unpacks or
+extracts past the reader's bounds (:class:`layers.reader.ReadLimits`, e.g. a zip
+bomb), and one that runs out of memory all the same, never a traceback.
 
 The document's year (for "今年/明年") comes from ``--year``, else from the
 catalog row of ``--doc-id``, else from the text. Its region (to settle
@@ -64,11 +66,25 @@ def _geocoder() -> Geocoder | None:
 
 
 def _read(path: Path) -> NormalisedText:
+    """The file's normalised text.
+
+    The file's bytes are let go before normalising, the step that needs most memory.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentReadError(f"cannot open {path}: {exc.strerror}") from exc
-    return normalise(read_document(data, name=path.name).text)
+    text = read_document(data, name=path.name).text
+    del data
+    return normalise(text)
+
+
+def _out_of_memory(path: Path) -> str:
+    """The one-line refusal when reading or extracting a document exhausts memory."""
+    return (
+        f"error: {path}: 内存不足，无法读取并提取这份文件；请拆分后再试。 / "
+        "not enough memory to read and extract this document; split it and try again."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,10 +95,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        normalised = _read(args.file)
+        return _extract(args)
     except DocumentReadError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    except MemoryError:
+        print(_out_of_memory(args.file), file=sys.stderr)
+        return EXIT_UNREADABLE
+
+
+def _extract(args: argparse.Namespace) -> int:
+    """Read, extract and print the records of ``args.file`` (the body of :func:`main`).
+
+    Every record is built before the first is printed, so a failure leaves stdout
+    empty rather than half a document's records.
+    """
+    normalised = _read(args.file)
     entry = _catalog_entry(args.doc_id)
     region = entry.adcode[:2] + "0000" if entry is not None else None
     geocoder = _geocoder()
@@ -93,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         places=geocoder.places if geocoder else None,
         region=region,
     )
+    lines = []
     for record in records_to_original(records, normalised):
         if geocoder and record.layer in LINE_LAYERS and not record.endpoints:
             # The guide's endpoints are "as written or expanded from the abbreviation".
@@ -100,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                 record.name, region=entry.adcode if entry else None
             )
             record = dataclasses.replace(record, endpoints=tuple(expanded))
-        print(json.dumps(record_to_json(record), ensure_ascii=False))
+        lines.append(json.dumps(record_to_json(record), ensure_ascii=False))
+    for line in lines:
+        print(line)
     return 0
 
 

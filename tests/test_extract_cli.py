@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import json
 import subprocess
 import sys
+import zipfile
+from types import ModuleType
 
 import docx
 import pytest
@@ -110,3 +114,60 @@ def test_unreadable_input_is_one_line_and_exit_2(tmp_path, name, data) -> None:
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def _one_error_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_a_zip_bomb_is_refused_in_one_line_in_both_languages(tmp_path) -> None:
+    """A 2 MB Word file whose document.xml inflates to 300 MB (the reported bomb, smaller)."""
+    document = docx.Document()
+    document.add_paragraph("2021年重点项目")
+    plain = io.BytesIO()
+    document.save(plain)
+    source = zipfile.ZipFile(plain)
+    path = tmp_path / "bomb.docx"
+    block = "<w:p><w:r><w:t>水</w:t></w:r></w:p>".encode() * 30_000  # 1 MB
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for info in source.infolist():
+            if info.filename != "word/document.xml":
+                archive.writestr(info, source.read(info))
+                continue
+            with archive.open(info.filename, "w", force_zip64=True) as part:
+                for _ in range(300):
+                    part.write(block)
+    assert path.stat().st_size < 3 * 1024 * 1024
+    result = _run("--doc-id", "x", str(path))
+    assert result.returncode == 2 and result.stdout == ""
+    line = _one_error_line(result.stderr)
+    assert line.startswith(f"error: {path}: bomb.docx: Word 文件声明解压后共 ")
+    assert "超过了读取上限（200 MB）" in line and "over the reading limit (200 MB)" in line
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("extract_projects_cli", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_running_out_of_memory_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys) -> None:
+    """A MemoryError anywhere in reading or extracting is reported, not a traceback."""
+    path = tmp_path / "plan.txt"
+    path.write_text("2021年,加快推进龙象寺水库建设。", encoding="utf-8")
+    script = _script()
+
+    def exhausted(text: str) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(script, "normalise", exhausted)
+    assert script.main(["--doc-id", "x", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    line = _one_error_line(captured.err)
+    assert "内存不足" in line and "not enough memory" in line

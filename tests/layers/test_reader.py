@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import random
+import re
+import subprocess
 from pathlib import Path
 
 import docx
@@ -13,6 +16,7 @@ from pypdf import PdfWriter
 from layers import reader
 from layers.corpus import SOURCES_DIR
 from layers.errors import DocumentReadError
+from layers.extract import records_from_text, records_to_original
 from layers.reader import NormalisedText, SourceText, normalise, read_document
 
 PARAGRAPH = (
@@ -144,10 +148,29 @@ def test_original_span_edges() -> None:
         norm.original_span(3, 8)
 
 
+def test_radicals_and_compatibility_ideographs_become_unified_ideographs() -> None:
+    """Kangxi radicals (NFKC), supplement radicals (the table), compatibility ideographs.
+
+    ⾼ U+2FBC is 高, ⺠ U+2EA0 民, ⻓ U+2ED3 长, ⾧ U+2FA7 the traditional 長 (so 长 after
+    simplification), 欄 U+F91D 欄 (栏) and 丽 U+2F800 丽; each keeps its own original span.
+    """
+    original = "⾼速 ⺠⽣，⻓江\uf91d杆 ⾧寿\U0002f800水"
+    norm = normalise(original)
+    assert norm.text == "高速民生，长江栏杆长寿丽水"
+    assert len(norm.starts) == len(norm.text)
+    for k, char in enumerate(norm.text):  # every character maps back to its own original
+        quote = norm.original_quote(k, k + 1)
+        assert quote == original[norm.starts[k]] and normalise(quote).text == char
+    assert _quote_of(norm, "民生，长江栏杆") == "⺠⽣，⻓江\uf91d杆"
+    assert _quote_of(norm, "长寿丽水") == "⾧寿\U0002f800水"
+    assert normalise("&#x2FBC;速").text == "高速"  # an entity decodes to a radical too
+    assert reader._ideograph_table()[0x2EA0] == "民"
+
+
 def test_plain_simplified_text_is_unchanged() -> None:
     norm = normalise(PARAGRAPH)
     assert norm.text == PARAGRAPH
-    assert norm.starts == tuple(range(len(PARAGRAPH)))
+    assert list(norm.starts) == list(range(len(PARAGRAPH)))
 
 
 # -------------------------------------------------------------------- read_document
@@ -309,3 +332,59 @@ def test_corpus_reads_as_utf8_and_quotes_round_trip(path: Path) -> None:
         quote = norm.original_quote(start, end)
         assert quote in source.text
         assert normalise(quote).text == norm.text[start:end], (start, end, quote)
+
+
+# --------------------------------------------------------------- Chromium-printed PDF
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_PLAN = (
+    "2025年，开江至梁平高速公路建成通车。",
+    "加快建设土溪口水库。",
+    "新建人民公园。",
+    "推进达州至万州高速公路扩能改造，力争年内开工。",
+    "完成马家坝水库、齐心湖水库前期工作。",
+    "力争开工高铁站至民航机场连接线。",
+)
+
+
+def _print_with_chromium(html: Path, pdf: Path) -> None:
+    """Print a page to PDF with headless Chromium, as a user's browser would."""
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+         "--no-pdf-header-footer", "--print-to-pdf-no-header", f"--print-to-pdf={pdf}",
+         html.as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+
+
+def _records(text: str) -> list[tuple[str, str]]:
+    norm = normalise(text)
+    records = records_from_text(norm.text, doc_id="x", doc_year=2025)
+    for record in records_to_original(records, norm):  # quotes index the original text
+        assert all(text[m.quote.start : m.quote.end] == m.quote.text for m in record.mentions)
+    return sorted((record.name, record.stage.value) for record in records)
+
+
+@pytest.mark.browser
+def test_a_chromium_printed_pdf_gives_the_records_of_its_text(tmp_path: Path) -> None:
+    """Chromium writes radicals (⾼ ⺠ ⻓ ...) into the text layer; they must not cost records.
+
+    One paragraph a line, so the PDF's line breaks fall where the text file's do.
+    """
+    paragraphs = "".join(f"<p>{line}</p>" for line in CHROMIUM_PLAN)
+    html = tmp_path / "plan.html"
+    html.write_text(
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>'
+        'body { font: 11pt "Noto Sans CJK SC"; } p { margin: 0 0 4pt; white-space: nowrap; }'
+        f"</style></head><body>{paragraphs}</body></html>",
+        encoding="utf-8",
+    )
+    _print_with_chromium(html, tmp_path / "plan.pdf")
+    pdf = read_document((tmp_path / "plan.pdf").read_bytes(), name="plan.pdf")
+    txt = read_document("\n".join(CHROMIUM_PLAN).encode(), name="plan.txt")
+    assert re.search("[\u2e80-\u2fdf]", pdf.text), "Chromium wrote no radicals this time"
+    expected = _records(txt.text)
+    assert len(expected) >= 7
+    assert _records(pdf.text) == expected

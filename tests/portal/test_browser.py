@@ -324,7 +324,7 @@ def test_a_project_link_opens_its_details_and_frames_it(portal_url, browser, cor
         page.goto(f"{portal_url}/?project={target['project_id']}&lang=en",
                   wait_until="domcontentloaded")  # fmt: skip
         page.get_by_text("What each document says").wait_for(timeout=60_000)
-        assert page.locator(".project-name", has_text=target["name"]).count()
+        page.locator(".project-name", has_text=target["name"]).first.wait_for(timeout=30_000)
         frame = _map_frame(page)
         deadline = time.monotonic() + 20
         zoom = frame.evaluate("() => window.projectMap.getZoom()")
