@@ -13,7 +13,7 @@ from portal.assets import ensure_static_assets
 from portal.basemaps import available_basemaps, tianditu_key
 from portal.details import render_details
 from portal.filters import render_sidebar
-from portal.i18n import translate
+from portal.i18n import literal, translate
 from portal.mapcomponent import render_project_map
 from portal.mapview import build_county_map
 from portal.overview import render_overview
@@ -70,12 +70,12 @@ def render() -> None:
         store_key = data.store_key()  # before the store: see its docstring
         contents = data.load_store()
     except StoreError as exc:
-        st.error(f"{translate('no_store', lang)}\n\n{exc}")
+        st.error(f"{translate('no_store', lang)}\n\n{literal(str(exc))}")
         st_folium(build_county_map(counties, lang=lang), height=MAP_HEIGHT,
                   use_container_width=True, returned_objects=[], key=MAP_KEY)  # fmt: skip
         return
     except PortalError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     options = data.filter_options(contents, counties)
     link = st.query_params.to_dict()  # as opened: the filters rewrite the URL below
@@ -122,7 +122,7 @@ def render() -> None:
         if clicked:
             _select(clicked)
         st.caption(translate("map_caption", lang, n=len(view_counties),
-                             source=data.load_boundary_source()))  # fmt: skip
+                             source=literal(data.load_boundary_source())))  # fmt: skip
     render_overview(contents, selected, lang=lang, status_column=status_column,
                     year=filters.year)  # fmt: skip
     with detail_col:
