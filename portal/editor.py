@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 
+import pandas as pd
 import streamlit as st
 
 from layers.corpus import DOCUMENT_KINDS
@@ -167,14 +168,10 @@ def _render_review_and_publish(draft: dict, *, editor: str, lang: str) -> None:
     st.rerun()
 
 
-def _render_store_state(*, lang: str) -> None:
-    """What the store holds now, read afresh: after a lost connection mid-publish, the
-    editor sees at once whether the document landed (it is listed, with its time)."""
-    try:
-        published = published_documents(data.store_location())
-    except PortalError as exc:
-        st.error(literal(str(exc)))
-        return
+def _render_store_state(published: pd.DataFrame, *, lang: str) -> None:
+    """What the store holds now, read afresh on every run: after a lost connection
+    mid-publish, the editor sees at once whether the document landed (listed, with its
+    time)."""
     if not len(published):
         st.caption(translate("store_state_none", lang))
         return
@@ -187,15 +184,14 @@ def _render_store_state(*, lang: str) -> None:
 def _render_published(*, editor: str, lang: str) -> None:
     """What was published here, and undo."""
     st.subheader(translate("published_docs", lang))
-    _render_store_state(lang=lang)
     location = data.store_location()
     try:
         published = published_documents(location)
     except PortalError as exc:
         st.error(literal(str(exc)))
         return
+    _render_store_state(published, lang=lang)
     if not len(published):
-        st.caption(translate("none_published", lang))
         return
     shown = ["doc_id", "title", "issuer", "jurisdiction", "issued", "kind", "editor",
              "published_at", "original_name", "reason"]  # fmt: skip

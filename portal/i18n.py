@@ -151,8 +151,14 @@ LABELS: dict[str, dict[str, str]] = {
     "issued": {"zh": "日期", "en": "Date"},
     "quote": {"zh": "原文", "en": "Quote"},
     "table": {"zh": "项目表", "en": "Projects"},
-    "by_layer_status": {"zh": "各图层项目数（按状态）", "en": "Projects by layer and status"},
-    "by_target_year": {"zh": "目标年份分布（按状态）", "en": "Target years by status"},
+    "by_layer_status": {
+        "zh": "各图层项目数（按已报告阶段）",
+        "en": "Projects by layer and reported stage",
+    },
+    "by_target_year": {
+        "zh": "目标年份分布（按已报告阶段）",
+        "en": "Target years by reported stage",
+    },
     "downloads": {"zh": "下载当前选择", "en": "Download this selection"},
     "format": {"zh": "格式", "en": "Format"},
     "prepare_download": {"zh": "生成 {fmt} 文件", "en": "Make the {fmt} file"},
@@ -250,10 +256,6 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Published {doc_id}: {n} records. Viewers see them on the map at once.",
     },
     "published_docs": {"zh": "已在门户发布的文件", "en": "Documents published in the portal"},
-    "none_published": {
-        "zh": "还没有在门户发布的文件。",
-        "en": "No document has been published here yet.",
-    },
     "undo": {"zh": "撤销发布", "en": "Undo publish"},
     "undone": {
         "zh": "已撤销 {doc_id}；修改日志仍保留。",
