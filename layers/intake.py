@@ -100,6 +100,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "发布日期 “{value}” 不是真实的日期。格式为 YYYY、YYYY-MM 或 YYYY-MM-DD。",
         "Issue date “{value}” is not a real date. Use YYYY, YYYY-MM or YYYY-MM-DD.",
     ),
+    "wide_digits": (
+        "发布日期 “{value}” 用了全角或非 ASCII 数字，请用半角数字输入，如 2021-03-12。",
+        "Issue date “{value}” uses full-width or non-ASCII digits; type it with ASCII "
+        "digits, such as 2021-03-12.",
+    ),
     "date_range": (
         "发布日期 “{value}” 不可能：应在 {earliest} 年到今天之间。",
         "Issue date “{value}” is impossible: it must lie between {earliest} and today.",
@@ -308,7 +313,8 @@ def catalog_entry(
         if when.year < EARLIEST_YEAR or when > today:
             problems.append(Problem("date_range", {"value": issued, "earliest": EARLIEST_YEAR}))
     except ValueError:
-        problems.append(Problem("bad_date", {"value": issued}))
+        wide = any(ch.isdigit() and not ch.isascii() for ch in issued)
+        problems.append(Problem("wide_digits" if wide else "bad_date", {"value": issued}))
     if kind not in DOCUMENT_KINDS:
         problems.append(Problem("bad_kind", {"value": kind}))
     if problems:

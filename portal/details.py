@@ -22,7 +22,8 @@ import streamlit as st
 from layers.selection import as_of
 from layers.store import StoreContents
 from portal import data
-from portal.i18n import literal, translate
+from portal.i18n import translate
+from portal.notice import notice
 from portal.state import SOURCE_KEY
 
 PASSAGE_CHARS = 240
@@ -149,7 +150,7 @@ def render_details(
     project = shown.iloc[0]
     st.html(_name_html(_text(project["name"])))
     st.html(facts_html(project_facts(project, lang=lang)))
-    st.caption(f"{translate('project_link', lang)}: {literal(f'?project={project_id}')}")
+    notice(f"{translate('project_link', lang)}: ?project={project_id}", kind="caption")
     _render_source(contents, lang=lang)
     st.caption(translate("timeline", lang))
     docs = contents.documents.set_index("doc_id")
@@ -241,7 +242,7 @@ def _render_source(contents: StoreContents, *, lang: str) -> None:
     st.html(f'<div class="source-title" style="font-weight:600">{html.escape(title)}</div>')
     text = data.load_source_text(doc_id)
     if text is None or end > len(text):
-        st.warning(translate("source_missing", lang, doc_id=literal(doc_id)))
+        notice(translate("source_missing", lang, doc_id=doc_id), kind="warning")
     else:
         st.html(passage_html(passage_around(text, start, end, sentence_start, sentence_end)))
     st.button(translate("close_source", lang), key="close_source", on_click=_close_source)

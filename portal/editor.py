@@ -40,7 +40,8 @@ from layers.publish import (
 from layers.store import CATEGORIES
 from portal import data
 from portal.assets import ensure_static_assets
-from portal.i18n import literal, translate
+from portal.i18n import translate
+from portal.notice import notice
 from portal.review import auto_location, render_placement, render_review_table, review_frame
 from portal.signin import signed_in_editor
 from portal.state import DRAFT_KEY, LANG_KEY, NOTICE_KEY, UPLOAD_KEY
@@ -51,16 +52,15 @@ UPLOADER_ROUND_KEY = "editor_uploader_round"
 
 def show_refusal(exc: IntakeError, *, lang: str) -> None:
     """Every problem, in Chinese and in English, and that nothing was written."""
-    lines = [f"**{translate('refused', 'zh')} / {translate('refused', 'en')}**"]
-    for problem in exc.problems:
-        lines.append(f"- {literal(problem.text('zh'))}  \n  {literal(problem.text('en'))}")
-    st.error("\n".join(lines))
+    head = f"{translate('refused', 'zh')} / {translate('refused', 'en')}"
+    items = [f"{problem.text('zh')}\n{problem.text('en')}" for problem in exc.problems]
+    notice("", head=head, items=items)
 
 
 def show_out_of_memory() -> None:
     """The portal ran out of memory on this file: say so in both languages; nothing kept."""
-    head = f"**{translate('refused', 'zh')} / {translate('refused', 'en')}**"
-    st.error(f"{head}\n\n{translate('out_of_memory', 'zh')}  \n{translate('out_of_memory', 'en')}")
+    head = f"{translate('refused', 'zh')} / {translate('refused', 'en')}"
+    notice(f"{translate('out_of_memory', 'zh')}\n{translate('out_of_memory', 'en')}", head=head)
 
 
 def _draft(name: str, payload: bytes, *, lang: str) -> dict | None:
@@ -159,7 +159,7 @@ def _render_review_and_publish(draft: dict, *, editor: str, lang: str) -> None:
         show_refusal(exc, lang=lang)
         return
     except PortalError as exc:
-        st.error(literal(str(exc)))
+        notice(str(exc))
         return
     st.cache_data.clear()  # this process's viewers; others see the new store version
     st.session_state.pop(DRAFT_KEY, None)
@@ -176,9 +176,9 @@ def _render_store_state(published: pd.DataFrame, *, lang: str) -> None:
         st.caption(translate("store_state_none", lang))
         return
     latest = published.iloc[0]
-    st.caption(translate("store_state", lang, n=len(published), doc_id=str(latest["doc_id"]),
-                         title=literal(str(latest["title"])), when=str(latest["published_at"]),
-                         editor=literal(str(latest["editor"]))))  # fmt: skip
+    notice(translate("store_state", lang, n=len(published), doc_id=str(latest["doc_id"]),
+                     title=str(latest["title"]), when=str(latest["published_at"]),
+                     editor=str(latest["editor"])), kind="caption")  # fmt: skip
 
 
 def _render_published(*, editor: str, lang: str) -> None:
@@ -188,7 +188,7 @@ def _render_published(*, editor: str, lang: str) -> None:
     try:
         published = published_documents(location)
     except PortalError as exc:
-        st.error(literal(str(exc)))
+        notice(str(exc))
         return
     _render_store_state(published, lang=lang)
     if not len(published):

@@ -13,9 +13,10 @@ from portal.assets import ensure_static_assets
 from portal.basemaps import available_basemaps, tianditu_key
 from portal.details import render_details
 from portal.filters import render_sidebar
-from portal.i18n import literal, translate
+from portal.i18n import translate
 from portal.mapcomponent import render_project_map
 from portal.mapview import build_county_map
+from portal.notice import notice
 from portal.overview import render_overview
 from portal.presentation import (
     render_display_controls,
@@ -70,12 +71,12 @@ def render() -> None:
         store_key = data.store_key()  # before the store: see its docstring
         contents = data.load_store()
     except StoreError as exc:
-        st.error(f"{translate('no_store', lang)}\n\n{literal(str(exc))}")
+        notice(str(exc), head=translate("no_store", lang))
         st_folium(build_county_map(counties, lang=lang), height=MAP_HEIGHT,
                   use_container_width=True, returned_objects=[], key=MAP_KEY)  # fmt: skip
         return
     except PortalError as exc:
-        st.error(literal(str(exc)))
+        notice(str(exc))
         return
     options = data.filter_options(contents, counties)
     link = st.query_params.to_dict()  # as opened: the filters rewrite the URL below
@@ -121,8 +122,8 @@ def render() -> None:
         )  # fmt: skip
         if clicked:
             _select(clicked)
-        st.caption(translate("map_caption", lang, n=len(view_counties),
-                             source=literal(data.load_boundary_source())))  # fmt: skip
+        notice(translate("map_caption", lang, n=len(view_counties),
+                         source=data.load_boundary_source()), kind="caption")  # fmt: skip
     render_overview(contents, selected, lang=lang, status_column=status_column,
                     year=filters.year)  # fmt: skip
     with detail_col:

@@ -6,8 +6,6 @@ test failure rather than a half-English page in front of a planning meeting.
 
 from __future__ import annotations
 
-import re
-
 LANGUAGES = ("zh", "en")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -31,8 +29,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "county": {"zh": "区县", "en": "County"},
     "no_store": {
-        "zh": "还没有图层库。请先运行 `python scripts/build_layers.py`（`make run` 会自动运行）。",
-        "en": "No layer store yet. Run `python scripts/build_layers.py` (`make run` does).",
+        "zh": "还没有图层库。请先运行 python scripts/build_layers.py（make run 会自动运行）。",
+        "en": "No layer store yet. Run python scripts/build_layers.py (make run does).",
     },
     "filters": {"zh": "筛选", "en": "Filters"},
     "prefectures": {"zh": "地市", "en": "Prefectures"},
@@ -281,15 +279,3 @@ def translate(key: str, lang: str, **values: object) -> str:
         If the key or language is unknown (a programming error, not user input).
     """
     return LABELS[key][lang].format(**values)
-
-
-_MARKDOWN_RE = re.compile(r"([\\`*_{}\[\]()#+!|<>~$])")
-
-
-def literal(text: str) -> str:
-    """Text from a document or a user, made inert where Streamlit renders markdown.
-
-    Error boxes, radio labels and captions interpret markdown: a title such as
-    ``![x](http://…)`` must be shown as typed, never fetched or formatted.
-    """
-    return _MARKDOWN_RE.sub(r"\\\1", text)

@@ -28,8 +28,9 @@ from layers.model import Layer, Record
 from layers.publish import Placement
 from layers.store import CATEGORIES
 from portal.assets import local_draw_plugin, localise_map_assets
-from portal.i18n import literal, translate
+from portal.i18n import translate
 from portal.mapview import build_county_map
+from portal.notice import notice
 from portal.state import DRAW_KEY, REVIEW_KEY
 
 DRAW_PRECISIONS = ("near", "exact", "route")
@@ -180,15 +181,18 @@ def render_placement(
     )
     auto = locations[index]
     units = unit_candidates(record, geocoder=geocoder, jurisdiction=jurisdiction, adcode=adcode)
-    choices = {"auto": translate("place_auto", lang, how=literal(auto.method),
+    choices = {"auto": translate("place_auto", lang, how=auto.method,
                                  precision=translate(auto.precision, lang))}  # fmt: skip
     for name, location in units.items():
         precision = translate(location.precision, lang)
-        choices[f"unit:{name}"] = translate("place_unit", lang, name=literal(name),
+        choices[f"unit:{name}"] = translate("place_unit", lang, name=name,
                                             precision=precision)  # fmt: skip
     choices["draw"] = translate("place_draw", lang)
-    choice = st.radio(translate("place_choice", lang), list(choices), format_func=choices.get,
-                      key=f"place_choice_{index}")  # fmt: skip
+    # A select box, not a radio: radio options render markdown, and these hold names.
+    keys: list[str] = list(choices)
+    choice: str = st.selectbox(translate("place_choice", lang), keys,
+                               format_func=lambda key: choices[key],
+                               key=f"place_choice_{index}") or "auto"  # fmt: skip
     placement = None
     if choice == "draw":
         geometry = render_draw_map(counties, lang=lang)
@@ -210,8 +214,8 @@ def render_placement(
             placements[index] = placement
     if placements:
         names = "、".join(
-            f"{i + 1}. {literal(str(edits[i]['name']))} ({translate(p.precision, lang)})"
+            f"{i + 1}. {edits[i]['name']} ({translate(p.precision, lang)})"
             for i, p in sorted(placements.items())
             if i < len(edits)
         )
-        st.success(translate("placed", lang, records=names))
+        notice(translate("placed", lang, records=names), kind="success")

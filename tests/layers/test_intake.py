@@ -104,6 +104,13 @@ def test_every_catalog_problem_is_listed_at_once(options) -> None:
         catalog_entry(doc_id="u1", file="f.txt", title="t", jurisdiction="宣汉县（达州市）",
                       issued="2031-01-01", kind="plan", options=options, today=TODAY)  # fmt: skip
     assert future.value.codes == ["date_range"]
+    with pytest.raises(IntakeError) as wide:
+        catalog_entry(doc_id="u1", file="f.txt", title="t", jurisdiction="宣汉县（达州市）",
+                      issued="２０２３-０２-１０", kind="plan", options=options,
+                      today=TODAY)  # fmt: skip
+    assert wide.value.codes == ["wide_digits"]
+    (problem,) = wide.value.problems
+    assert "全角" in problem.text("zh") and "ASCII digits" in problem.text("en")
 
 
 def _entry(options):

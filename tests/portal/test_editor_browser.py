@@ -288,7 +288,7 @@ def test_bad_inputs_get_a_message_and_change_nothing(
             path = tmp_path / name
             path.write_bytes(_bad_bytes(make))
             _upload(page, path)
-            alert = page.locator('[data-testid="stAlert"]').filter(has_text=zh)
+            alert = page.locator(".notice-error").filter(has_text=zh)
             alert.wait_for(timeout=90_000)
             assert en in alert.inner_text()
             seen.append(name)  # the next file replaces this one in the uploader
@@ -299,7 +299,7 @@ def test_bad_inputs_get_a_message_and_change_nothing(
         jurisdiction.fill("火星县")
         page.keyboard.press("Enter")
         _extract(page)
-        alert = page.locator('[data-testid="stAlert"]').filter(has_text="不是真实的日期")
+        alert = page.locator(".notice-error").filter(has_text="不是真实的日期")
         alert.wait_for(timeout=30_000)
         text = alert.inner_text()
         assert (

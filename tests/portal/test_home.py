@@ -145,7 +145,8 @@ def test_without_a_store_the_page_says_how_to_build_one(tmp_path, monkeypatch) -
     monkeypatch.setenv("PORTAL_STORE", str(tmp_path / "missing.gpkg"))
     app = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=90).run()
     assert not app.exception
-    assert "build_layers.py" in app.error[0].value
+    (box,) = [h for h in _html(app) if "notice-error" in h]
+    assert "build_layers.py" in box and "missing.gpkg" in box
 
 
 def test_presentation_mode_shows_the_view_in_words_and_the_figure_buttons(app) -> None:

@@ -10,6 +10,7 @@ must not run. Only a browser shows which requests a page really makes.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlparse
 
@@ -94,3 +95,66 @@ def test_hostile_search_words_are_shown_as_text(portal, browser, case: str, sear
     assert title == f"全部区域 · 2024 年 · “{search}”"  # the words exactly as typed
     assert children == 0, "the title holds text only, no elements"
     assert Path(shot).stat().st_size > 10_000
+
+
+HOSTILE_TEXT = (
+    "![x](http://127.0.0.1:9/x.png) [点我](http://127.0.0.1:9/) $\\frac$ "
+    "<img src=x onerror=alert(1)> :material/home: **粗**"
+)
+ICONS_JS = """() => [...document.querySelectorAll('[data-testid="stIconMaterial"]')]
+  .map(el => el.textContent).filter(t => t === 'home')"""
+
+
+def test_hostile_names_titles_and_issuers_are_shown_as_typed_everywhere(
+    tmp_path, corpus_tables, browser, start_portal
+) -> None:
+    """One project and every document carry markdown, HTML, a formula and an icon code.
+
+    They pass through the map's tooltip data, the details (name, facts, citations),
+    the source view, the table and presentation mode; each shows the words as typed.
+    """
+    tables = copy.deepcopy(corpus_tables)
+    projects, documents = tables.projects, tables.documents
+    row = projects.index[projects["name"] == "达万铁路扩能改造"][0]
+    name = f"达万铁路扩能改造{HOSTILE_TEXT}"
+    projects.loc[row, "name"] = name
+    project_id = projects.loc[row, "project_id"]
+    documents["title"] = documents["title"].astype(str) + HOSTILE_TEXT
+    documents["issuer"] = HOSTILE_TEXT
+    store = tmp_path / "hostile_texts.gpkg"
+    write_store(StoreLocation.parse(store), tables)
+    requests: list[str] = []
+    dialogs: list[str] = []
+    seen: dict[str, str] = {}
+    with start_portal(str(store)) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page = context.new_page()
+        page.on("request", lambda req: requests.append(req.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        injected: list[str] = []
+        icons: list[str] = []
+        errors = 0
+        try:
+            for view, query in (("details", f"project={project_id}"),
+                                ("present", f"present=1&project={project_id}")):  # fmt: skip
+                page.goto(f"{url}/?{query}", wait_until="domcontentloaded")
+                if view == "details":
+                    page.get_by_text("各文件的表述").wait_for(timeout=60_000)
+                    page.get_by_role("button", name="查看原文").first.click()
+                    page.locator(".source-passage").wait_for(timeout=30_000)
+                else:
+                    page.get_by_text("导出图片（PNG）").wait_for(timeout=60_000)
+                page.wait_for_timeout(1500)
+                injected += [hit for frame in page.frames for hit in frame.evaluate(INJECTED_JS)]
+                icons += [hit for frame in page.frames for hit in frame.evaluate(ICONS_JS)]
+                errors += page.locator("[data-testid='stException']").count()
+                seen[view] = "\n".join(f.locator("body").inner_text() for f in page.frames)
+                page.screenshot(path=str(ARTIFACTS / f"hostile_texts_{view}.png"), full_page=True)
+        finally:
+            context.close()
+    assert [u for u in requests if not _is_the_portal(u, url)] == []
+    assert dialogs == [] and injected == [] and icons == [] and errors == 0
+    details = seen["details"]
+    assert name in details  # the project's name, exactly as stored
+    assert details.count(HOSTILE_TEXT) >= 3  # and the titles and issuers citing it
+    assert "Traceback" not in details and "Traceback" not in seen["present"]

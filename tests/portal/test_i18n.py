@@ -16,11 +16,3 @@ def test_labels_fill_their_values() -> None:
         "Offline basemap: county boundaries (50"
     )
     assert "50 个区县" in translate("map_caption", "zh", n=50, source="S")
-
-
-def test_document_text_is_made_literal_for_markdown() -> None:
-    from portal.i18n import literal
-
-    hostile = "![x](http://evil.example/t.png) **bold** <img src=x>"
-    assert literal(hostile) == (r"\!\[x\]\(http://evil.example/t.png\) \*\*bold\*\* \<img src=x\>")
-    assert literal("宣汉县土溪口水库") == "宣汉县土溪口水库"
