@@ -13,7 +13,7 @@ import docx
 import pytest
 from pypdf import PdfWriter
 
-from layers import reader
+from layers import normalisation
 from layers.corpus import SOURCES_DIR
 from layers.errors import DocumentReadError
 from layers.extract import records_from_text, records_to_original
@@ -105,12 +105,12 @@ def test_length_changing_conversion_falls_back_to_single_characters(
         def convert(self, text: str) -> str:
             return text.replace("萬州", "万州市").replace("萬", "万")
 
-    reader._simplify_char.cache_clear()
-    monkeypatch.setattr(reader, "_t2s", PhraseGrowsConverter)
+    normalisation._simplify_char.cache_clear()
+    monkeypatch.setattr(normalisation, "_t2s", PhraseGrowsConverter)
     try:
         norm = normalise("達州\n萬州段")
     finally:
-        reader._simplify_char.cache_clear()
+        normalisation._simplify_char.cache_clear()
     assert norm.text == "達州\n万州段"
     assert _quote_of(norm, "万州段") == "萬州段"
 
@@ -164,7 +164,7 @@ def test_radicals_and_compatibility_ideographs_become_unified_ideographs() -> No
     assert _quote_of(norm, "民生，长江栏杆") == "⺠⽣，⻓江\uf91d杆"
     assert _quote_of(norm, "长寿丽水") == "⾧寿\U0002f800水"
     assert normalise("&#x2FBC;速").text == "高速"  # an entity decodes to a radical too
-    assert reader._ideograph_table()[0x2EA0] == "民"
+    assert normalisation._ideograph_table()[0x2EA0] == "民"
 
 
 def test_plain_simplified_text_is_unchanged() -> None:
