@@ -26,6 +26,7 @@ region of the document that names it. The choice is written into ``method``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import logging
@@ -44,8 +45,17 @@ from shapely.geometry.base import BaseGeometry
 from layers.admin import load_reference
 from layers.errors import AmbiguousPlaceError, PlaceNameError
 from layers.gazetteer import PLACE_KINDS, Gazetteer, load_gazetteer
+from layers.localities import Localities, load_localities
 from layers.mentions import HEADS
 from layers.placenames import AdminUnit, PlaceIndex, short_name
+from layers.vicinity import (
+    NamedAfter,
+    UnitHit,
+    counties_within,
+    place_named_in,
+    scope_counties,
+    station_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -142,12 +152,16 @@ class Geocoder:
         Unit seat points (EPSG:4326) with ``adcode``.
     gazetteer
         The curated points, facility placements and abbreviations.
+    localities
+        Township, village and station points (:mod:`layers.localities`); without
+        them facilities stay at their county and lines run between seats.
     """
 
     places: PlaceIndex
     units: gpd.GeoDataFrame
     seats: gpd.GeoDataFrame
     gazetteer: Gazetteer
+    localities: Localities | None = None
     _polygons: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)
     _seat_points: dict[str, shapely.Point] = field(default_factory=dict, repr=False)
     _place_names: list[str] = field(default_factory=list, repr=False)
@@ -230,6 +244,12 @@ class Geocoder:
         place = self._gazetteer_place(rest, within=lead.unit if lead else None, region=region)
         if place is not None:
             return self._gazetteer_node(text, place)
+        scope = lead.unit if lead else (self.places.units.get(region) if region else None)
+        town = self._town(rest, within=scope)
+        if town is not None:
+            county = self.places.units.get(town.county_adcode)
+            return Node(text, town.point, f"town {town.label(self.places)}", county,
+                        f"{town.kind}:{town.county_adcode}:{town.name}", town.name)  # fmt: skip
         if lead is not None and (seat := self._seat(lead.unit)) is not None:
             county = lead.unit if lead.unit.level == "county" else None
             return Node(
@@ -240,6 +260,38 @@ class Geocoder:
                 lead.unit.adcode,
             )
         return None
+
+    def _town(self, text: str, *, within: AdminUnit | None) -> UnitHit | None:
+        """The township or village of ``within`` that ``text`` opens with (石宝寨 -> 石宝镇)."""
+        if self.localities is None or within is None or not text:
+            return None
+        found = place_named_in(text, counties=counties_within(within, self.places),
+                               localities=self.localities, places=self.places,
+                               opening=True)  # fmt: skip
+        return found.hit if found is not None else None
+
+    def _station_node(self, node: Node) -> Node:
+        """A railway's node at a city or county: its station, if one is named after it."""
+        unit = self.places.units.get(node.key)
+        if unit is None or unit.level == "province":
+            return node
+        stem = short_name(unit.name)
+        curated = self.gazetteer.lookup(f"{stem}站", kinds=frozenset({"station"}))
+        inside = set(counties_within(unit, self.places))
+        curated = curated[curated["county_adcode"].isin(inside)]
+        if len(curated) == 1:
+            row = curated.iloc[0]
+            return Node(node.label, row.geometry,
+                        f"station {row['name']} of {unit.name} ({row['source_url']})",
+                        node.county, node.key, node.place)  # fmt: skip
+        if self.localities is None:
+            return node
+        station = station_for(unit, localities=self.localities, places=self.places)
+        if station is None:
+            return node
+        return Node(node.label, station.point,
+                    f"station {station.label(self.places)} of {unit.name}",
+                    node.county, node.key, node.place)  # fmt: skip
 
     # ------------------------------------------------------------------ lines
 
@@ -355,13 +407,32 @@ class Geocoder:
                     endpoints=endpoints if spelling == name else (),
                     region=jurisdiction or region,
                 )
+                if category == "railway":
+                    nodes = [self._station_node(n) for n in nodes]
                 if len({(n.point.x, n.point.y) for n in nodes}) >= 2:
                     return self._route(nodes, how, counties)
-        else:
+        why_not = ""
+        section = _ROAD_NUMBER_RE.sub("", name)
+        if category in LINE_CATEGORIES and "段" in section:
+            # A section named after a town (G348邮亭过境段): the road passes there.
+            named = self._named_after(section, (), counties=counties, jurisdiction=jurisdiction)
+            if named is not None and named.hit is not None:
+                hit = named.hit
+                return Location(hit.point, "near", f"section named after {hit.label(self.places)}",
+                                counties=(self.places.units[hit.county_adcode].name,))  # fmt: skip
+        if category not in LINE_CATEGORIES:
             found = self._facility(name, aliases, counties=counties, jurisdiction=jurisdiction)
             if found is not None:
                 return found
-        return self._area(name, counties=counties, jurisdiction=jurisdiction, region=region)
+            named = self._named_after(name, aliases, counties=counties, jurisdiction=jurisdiction)
+            if named is not None and named.hit is not None:
+                hit = named.hit
+                return Location(hit.point, "near", f"named after {hit.label(self.places)}",
+                                counties=(self.places.units[hit.county_adcode].name,))  # fmt: skip
+            if named is not None:
+                why_not = f"; not placed nearer: {named.why}"
+        area = self._area(name, counties=counties, jurisdiction=jurisdiction, region=region)
+        return dataclasses.replace(area, method=area.method + why_not) if why_not else area
 
     def unit_location(self, name: str, *, region: str | None = None) -> Location | None:
         """The polygon of the county or prefecture ``name``, as a reviewer's choice of place."""
@@ -370,14 +441,54 @@ class Geocoder:
             return None
         return _unit_location(unit, self._polygons[unit.adcode], "chosen by the editor")
 
+    def _named_after(
+        self,
+        name: str,
+        aliases: Sequence[str],
+        *,
+        counties: Sequence[str],
+        jurisdiction: str | None,
+    ) -> NamedAfter | None:
+        """The township or village a facility is named after, within the county it is tied to.
+
+        The tie is the county the text names, else the one the name opens with,
+        else the document's jurisdiction (see :mod:`layers.vicinity`).
+        """
+        if self.localities is None:
+            return None
+        region = _region_of(jurisdiction)
+        tied = [u for c in counties if (u := self._unit(c, region=region)) is not None]
+        for spelling in (name, *aliases):
+            rest, lead = spelling, self.places.leading_unit(spelling, within=region)
+            while lead is not None and len(rest) > len(lead.query):
+                if not tied:
+                    tied = [lead.unit]
+                rest = rest[len(lead.query) :]
+                lead = self.places.leading_unit(rest, within=region)
+            scope = scope_counties(tied, jurisdiction=self.places.units.get(jurisdiction or ""),
+                                   places=self.places)  # fmt: skip
+            # The whole spelling too: 双桥经开区 opens with a former district's name (双桥区,
+            # now 双桥街道 of 大足区), which the county rule took as its county.
+            for text in dict.fromkeys((rest, spelling)):
+                found = place_named_in(text, counties=scope, localities=self.localities,
+                                       places=self.places)  # fmt: skip
+                if found is not None:
+                    return found
+        return None
+
     def _route(self, nodes: list[Node], how: str, counties: Sequence[str]) -> Location:
         line = shapely.LineString([n.point for n in nodes])
         tied = list(dict.fromkeys([*counties, *(n.county.name for n in nodes if n.county)]))
         sources = "; ".join(f"{n.label}: {n.how}" for n in nodes)
+        kinds = {"station": [n.label for n in nodes if n.how.startswith("station ")],
+                 "town": [n.label for n in nodes if n.how.startswith("town ")]}  # fmt: skip
+        through = "".join(
+            f"; {len(v)} node(s) at {k}s: {'、'.join(v)}" for k, v in kinds.items() if v
+        )
         return Location(
             line,
             "route",
-            f"route through {how} ({sources})",
+            f"route through {how}{through} ({sources})",
             tuple(n.name for n in nodes),
             line_length_km(line),
             tuple(tied),
@@ -416,6 +527,12 @@ class Geocoder:
                         f"{placed.source_url} places {placed.name}",
                         counties=(placed.county.name,),
                     )
+                hit = self._town(placed.town, within=placed.county)
+                if hit is not None:
+                    return Location(hit.point, "near",
+                                    f"point of {hit.label(self.places)}, where "
+                                    f"{placed.source_url} places {placed.name}",
+                                    counties=(placed.county.name,))  # fmt: skip
             polygon = self._polygons.get(placed.county.adcode)
             return Location(
                 polygon,
@@ -610,4 +727,4 @@ def load_geocoder() -> Geocoder:
     places = PlaceIndex.from_tables(reference.units, reference.former_names)
     counties = reference.units[reference.units["level"] == "county"]
     gazetteer = load_gazetteer(places=places, counties=counties)
-    return Geocoder(places, reference.units, reference.seats, gazetteer)
+    return Geocoder(places, reference.units, reference.seats, gazetteer, load_localities())

@@ -103,8 +103,9 @@ def gazetteer(reference: Reference, place_index: PlaceIndex):
 @pytest.fixture(scope="session")
 def geocoder(reference: Reference, place_index: PlaceIndex, gazetteer):
     from layers.geocode import Geocoder
+    from layers.localities import load_localities
 
-    return Geocoder(place_index, reference.units, reference.seats, gazetteer)
+    return Geocoder(place_index, reference.units, reference.seats, gazetteer, load_localities())
 
 
 @pytest.fixture(scope="session")

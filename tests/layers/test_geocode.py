@@ -38,14 +38,85 @@ def test_a_facility_named_after_a_township_is_near_it(geocoder) -> None:
     assert geocoder.county_of(loc.geometry).name == "南江县"
 
 
-def test_a_source_that_names_only_the_county_places_it_there(geocoder) -> None:
-    # 土溪口水库 is not a township's name; a cited page puts it in 宣汉县 (渡口乡,
-    # whose point the gazetteer does not have), so the county is the honest answer.
+def test_a_source_that_names_the_township_places_it_at_that_point(geocoder) -> None:
+    # 土溪口水库 is not a township's name; a cited page puts it in 宣汉县渡口乡, whose
+    # point the derived township table has: near that point, both sources named.
     loc = geocoder.locate(name="土溪口水库", category="reservoir", jurisdiction=DAZHOU)
-    assert loc.precision == "county"
+    assert loc.precision == "near"
     assert loc.counties == ("宣汉县",)
+    assert geocoder.county_of(loc.geometry).name == "宣汉县"
+    assert "渡口土家族乡" in loc.method and "yybnet.net" in loc.method and "Vonng" in loc.method
+
+
+def test_a_source_that_names_only_the_county_places_it_there(geocoder) -> None:
+    loc = geocoder.locate(name="江家口水库", category="reservoir", jurisdiction=BAZHONG)
+    assert loc.precision == "county"
+    assert loc.counties == ("平昌县",)
     assert loc.geometry.geom_type in {"Polygon", "MultiPolygon"}  # the county, not a pin
-    assert "yybnet.net" in loc.method
+    assert "sc.people.com.cn" in loc.method
+
+
+def test_a_zone_named_after_a_town_of_the_jurisdiction_is_near_it(geocoder) -> None:
+    loc = geocoder.locate(name="普光经开区", category="industrial_zone", jurisdiction=DAZHOU)
+    assert loc.precision == "near"
+    assert loc.counties == ("宣汉县",)
+    assert geocoder.county_of(loc.geometry).name == "宣汉县"
+    assert "普光镇" in loc.method and "CC BY 4.0" in loc.method
+
+
+def test_a_village_of_another_county_does_not_place_a_reservoir(geocoder) -> None:
+    # 龙洞沟 is a village of three Nanchong counties, none of them 巴州区.
+    loc = geocoder.locate(name="龙洞沟水库", category="reservoir", counties=["巴州区"],
+                          jurisdiction=BAZHONG)  # fmt: skip
+    assert loc.precision == "county" and loc.counties == ("巴州区",)
+
+
+def test_a_village_without_a_point_places_at_its_township_and_says_so(geocoder) -> None:
+    loc = geocoder.locate(name="后溪沟水库", category="reservoir", counties=["巴州区"],
+                          jurisdiction=BAZHONG)  # fmt: skip
+    assert loc.precision == "near"
+    assert geocoder.county_of(loc.geometry).name == "巴州区"
+    assert "后溪沟村" in loc.method and "without a point" in loc.method and "平梁镇" in loc.method
+
+
+def test_a_line_passes_the_towns_its_places_name(geocoder) -> None:
+    loc = geocoder.locate(name="梁平至石柱高速公路", category="highway",
+                          endpoints=["梁平", "忠县石宝寨", "石柱西沱"],
+                          jurisdiction="500155")  # fmt: skip
+    assert loc.precision == "route"
+    assert loc.nodes == ("梁平", "石宝镇", "西沱镇")
+    coords = list(loc.geometry.coords)
+    for town, county in (("石宝", "忠县"), ("西沱", "石柱土家族自治县")):
+        (point,) = geocoder.localities.by_stem(
+            town, kinds=["township"], county_adcodes=[_adcode(geocoder, county)]
+        ).geometry
+        assert min(point.distance(shapely.Point(c)) for c in coords) < 0.02  # about 2 km
+
+
+def test_a_railway_between_two_cities_passes_their_stations(geocoder) -> None:
+    loc = geocoder.locate(name="达州至万州铁路", category="railway", endpoints=["达州", "万州"],
+                          jurisdiction=DAZHOU)  # fmt: skip
+    assert loc.precision == "route"
+    assert "2 node(s) at stations" in loc.method
+    assert "达州站" in loc.method and "万州北站" in loc.method and "OpenStreetMap" in loc.method
+    start, end = (shapely.Point(c) for c in (loc.geometry.coords[0], loc.geometry.coords[-1]))
+    (wanzhou,) = geocoder.localities.station_named("万州北").geometry
+    assert end.distance(wanzhou) < 1e-9
+    seat = geocoder.seats.set_index("adcode").geometry[DAZHOU]
+    assert start.distance(seat) > 0.005  # the station, not the city's seat
+
+
+def test_a_numbered_road_stays_at_its_county_unless_a_place_is_named(geocoder) -> None:
+    plain = geocoder.locate(name="S303", category="highway", counties=["大足区"],
+                            jurisdiction="500111")  # fmt: skip
+    assert plain.precision == "county"
+    section = geocoder.locate(name="G348邮亭过境段", category="highway", counties=["大足区"],
+                              jurisdiction="500111")  # fmt: skip
+    assert section.precision == "near" and "邮亭镇" in section.method
+
+
+def _adcode(geocoder, name: str) -> str:
+    return geocoder.places.resolve(name).unit.adcode
 
 
 def test_a_line_with_endpoints_is_a_route_with_its_length(geocoder) -> None:
