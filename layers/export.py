@@ -31,6 +31,12 @@ formula here:
 Only text cells change: numbers (a negative number in a numeric column too) stay
 numbers. GeoJSON, GeoPackage, KML and shapefile attributes are typed data, not
 spreadsheets, and are written unchanged.
+
+Every format with a place for it says where the data come from (:func:`data_sources`),
+because the licences of the township, village and station points ask for credit
+wherever they are shown: the shapefile zip's readme, the GeoJSON collection's
+``description``, each GeoPackage layer's description, the Excel file's
+properties and the KML document's ``<description>``. A CSV has no such place.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ import tempfile
 import warnings
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import geopandas as gpd
 import pandas as pd
@@ -48,7 +55,9 @@ import pyogrio
 import shapely
 from openpyxl.worksheet.worksheet import Worksheet
 
+from layers.admin import boundary_source_label
 from layers.errors import StoreError
+from layers.localities import ATTRIBUTION
 from layers.store import LAYER_NAMES, plain_dtypes
 
 logger = logging.getLogger(__name__)
@@ -97,6 +106,25 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # inside a quote went out unquoted, split the row in Excel and could start a new
 # row with a live "=..." cell.
 CSV_LINE_END = "\r\n"
+
+
+def data_sources() -> tuple[str, ...]:
+    """Where an export's contents come from, one credit per line (English, as the readme).
+
+    The township, village and station credits (:data:`layers.localities.ATTRIBUTION`)
+    are given whatever the selection: those points place ``near`` projects and the
+    nodes routes are drawn through, and the licences ask for credit where they are used.
+    """
+    return (
+        "Projects, stages and quotes: the plan documents named in doc_ids.",
+        f"Administrative boundaries: {boundary_source_label()}.",
+        "Township, village and railway-station points (near placements, route nodes): "
+        + "; ".join(ATTRIBUTION) + ".",
+    )  # fmt: skip
+
+
+def _sources_line() -> str:
+    return "Sources: " + " ".join(data_sources())
 
 
 def _headers(frame: pd.DataFrame, headers: str) -> pd.DataFrame:
@@ -156,7 +184,9 @@ def _text_cells_as_text(sheet: Worksheet) -> None:
 
 def _write_geojson(projects: gpd.GeoDataFrame, out: Path) -> None:
     pyogrio.write_dataframe(plain_dtypes(projects), out, driver="GeoJSON", layer="projects",
-                            geometry_type="Unknown", layer_options={"RFC7946": "YES"})  # fmt: skip
+                            geometry_type="Unknown",
+                            layer_options={"RFC7946": "YES",
+                                           "DESCRIPTION": _sources_line()})  # fmt: skip
 
 
 def _write_gpkg(projects, mentions, documents, out: Path) -> None:
@@ -164,7 +194,8 @@ def _write_gpkg(projects, mentions, documents, out: Path) -> None:
     for category, layer in LAYER_NAMES.items():
         part = projects[projects["category"] == category]
         pyogrio.write_dataframe(plain_dtypes(part), out, layer=layer, driver="GPKG",
-                                geometry_type="Unknown")  # fmt: skip
+                                geometry_type="Unknown",
+                                layer_options={"DESCRIPTION": _sources_line()})  # fmt: skip
     pyogrio.write_dataframe(plain_dtypes(mentions), out, layer="mentions", driver="GPKG")
     pyogrio.write_dataframe(plain_dtypes(documents), out, layer="documents", driver="GPKG")
 
@@ -192,6 +223,7 @@ def _write_xlsx(projects, mentions, documents, out: Path, *, headers: str) -> No
         ):  # fmt: skip
             _headers(plain_dtypes(frame), headers).to_excel(writer, sheet_name=sheet, index=False)
             _text_cells_as_text(writer.sheets[sheet])
+        writer.book.properties.description = "\n".join(data_sources())
 
 
 def _write_kml(projects: gpd.GeoDataFrame, out: Path) -> None:
@@ -199,6 +231,14 @@ def _write_kml(projects: gpd.GeoDataFrame, out: Path) -> None:
     pyogrio.write_dataframe(plain_dtypes(located), out, driver="KML", layer="projects",
                             geometry_type="Unknown",
                             dataset_options={"NameField": "name"})  # fmt: skip
+    # GDAL's KML driver has no option for it: the document's <description> goes in
+    # first, where the KML schema wants it (before the Schema and the features).
+    text = out.read_text(encoding="utf-8")
+    opening = '<Document id="root_doc">'
+    credits = xml_escape("\n".join(data_sources()))
+    if opening in text:
+        text = text.replace(opening, f"{opening}\n<description>{credits}</description>", 1)
+        out.write_text(text, encoding="utf-8")
 
 
 def _shapefile_readme(fields: dict[str, str], written: list[str], unlocated: int) -> str:
@@ -216,6 +256,9 @@ def _shapefile_readme(fields: dict[str, str], written: list[str], unlocated: int
         "",
         "Field names (shapefile -> full name):",
         *(f"  {short:<10} {full}" for full, short in fields.items()),
+        "",
+        "Sources and licences:",
+        *(f"  {line}" for line in data_sources()),
     ]
     return "\n".join(lines) + "\n"
 

@@ -5,13 +5,19 @@ The rules, most precise first (precision codes are fixed, see DESIGN.md):
 ``exact``
     The facility itself is in the gazetteer: its sourced point.
 ``near``
-    The facility is named after a township or village in the gazetteer
-    (化成水库 -> 化成镇), or a source places it in one (土溪口水库 -> 渡口乡):
-    that place's point, looked up within the right county.
+    The facility is named after a township or village (普光经开区 -> 普光镇,
+    后溪沟水库 -> 后溪沟村, at its township's point when the village has none), or
+    a source places it in one (土溪口水库 -> 渡口乡): that place's point, from the
+    curated gazetteer or the derived township tables (:mod:`layers.localities`),
+    looked up only within the county the text ties it to, else the document's
+    jurisdiction (the rules are in :mod:`layers.vicinity`). A road section named
+    after a town (G348邮亭过境段) is near that town.
 ``route``
     A line named by its endpoints (达州至万州), by a section (巴中至南充段) or by
     an abbreviation (成达万 -> 成都, 达州, 万州): a schematic line through the
     ordered nodes, with its length in kilometres measured in a projected CRS.
+    A node that names a town (忠县石宝寨) is that town's point; a railway's node
+    at a city or county is the station named after it (达州站, 万州北), else the seat.
 ``county`` / ``city``
     Only the county (or the prefecture) is known: from the name, from the text,
     or from the document's own jurisdiction. The geometry is that unit's

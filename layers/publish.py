@@ -29,6 +29,7 @@ from layers.assemble import Tables, tables_from_documents
 from layers.codec import record_to_json, records_from_json
 from layers.corpus import CatalogEntry, Document, iter_documents
 from layers.corrections import Correction, corrections_frame, empty_corrections
+from layers.errors import StoreError
 from layers.geocode import Geocoder
 from layers.intake import IntakeError, Problem, UploadedText
 from layers.model import Record
@@ -37,6 +38,7 @@ from layers.store import (
     BuildResult,
     StoreContents,
     StoreLocation,
+    add_corrections,
     read_corrections,
     read_current,
     read_uploads,
@@ -260,6 +262,52 @@ def withdraw(
                              uploads=uploads, fingerprint=inputs_fingerprint())  # fmt: skip
     logger.info("withdraw: %s by %s", doc_id, editor)
     return result
+
+
+def record_placement(
+    location: StoreLocation,
+    project_id: str,
+    *,
+    geometry: BaseGeometry,
+    precision: str,
+    method: str,
+    editor: str,
+    reason: str,
+) -> pd.DataFrame:
+    """Record where an editor put a built project: its geometry, precision and method.
+
+    Three project corrections with one timestamp, appended under the store lock:
+    a rebuild that has read the corrections but not yet replaced the store would
+    otherwise write the old log back over them. No rebuild is run; the store's
+    corrections hold the placement at once and every later build (the command
+    line's, a publish, a withdrawal) applies it.
+
+    Returns
+    -------
+    DataFrame
+        The corrections' log rows, as recorded.
+
+    Raises
+    ------
+    StoreError
+        If the store has no such project (a rebuild since the page was drawn may
+        have dropped it), or a correction is malformed; nothing is written then.
+    """
+    when = datetime.now(UTC).isoformat(timespec="microseconds")
+    corrections = [
+        Correction(project_id, "geometry", None, editor, reason, geometry_wkt=geometry.wkt,
+                   when=when),
+        Correction(project_id, "precision", precision, editor, reason, when=when),
+        Correction(project_id, "geocode_method", method, editor, reason, when=when),
+    ]  # fmt: skip
+    with store_lock(location):
+        current = read_current(location)
+        if current is None or project_id not in set(current.projects["project_id"]):
+            raise StoreError(f"There is no project {project_id} in the store at {location}.",
+                             ["Reload the page: the store was rebuilt."])  # fmt: skip
+        rows = add_corrections(location, corrections)
+    logger.info("placement: %s -> %s by %s", project_id, precision, editor)
+    return rows
 
 
 def published_documents(location: StoreLocation) -> pd.DataFrame:

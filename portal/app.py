@@ -1,15 +1,16 @@
-"""The portal's pages: the map for everyone, sign-in, and the editing page for editors only.
+"""The portal's pages: the map for everyone, sign-in, and the editors' pages for editors only.
 
-The editing page is added to the navigation only for a signed-in editor, so its
-address (``/edit``) leads a viewer back to the map, and the page itself refuses
-to draw without a signed-in editor.
+The editors' pages (adding a document, the placement queue) are added to the
+navigation only for a signed-in editor, so their addresses (``/edit``, ``/place``)
+lead a viewer back to the map, and each page refuses to draw without a signed-in
+editor.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from portal import editor, home
+from portal import editor, home, placement
 from portal.i18n import translate
 from portal.signin import render_signin, render_signout, signed_in_editor
 from portal.state import LANG_KEY
@@ -28,6 +29,8 @@ def run() -> None:
                              url_path="signin"))  # fmt: skip
     else:
         pages.append(st.Page(editor.render, title=translate("page_edit", lang), url_path="edit"))
+        pages.append(st.Page(placement.render, title=translate("page_place", lang),
+                             url_path="place"))  # fmt: skip
     page = st.navigation(pages)
     render_signout(lang=lang)
     page.run()

@@ -3,8 +3,10 @@
 The figure is drawn with geopandas and matplotlib in a metric projection (the UTM
 zone of the area), so the scale bar is true: county outlines, the projects styled
 as on the map, a legend, a title saying what is shown, a scale bar, a north arrow
-and the data sources. Chinese text needs a CJK font: the set-up installs Noto
-Sans CJK (Debian ``fonts-noto-cjk``), which is found by name here.
+and the data sources, always ending with the credits of the township, village
+and station points (:data:`layers.localities.ATTRIBUTION`), whose licences ask
+for them wherever the points are shown. Chinese text needs a CJK font: the
+set-up installs Noto Sans CJK (Debian ``fonts-noto-cjk``), found by name here.
 
 The title and the source line carry text a link or a document chose (the search
 words, document ids), so they are drawn as plain text: never parsed as mathtext
@@ -31,6 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from layers.localities import ATTRIBUTION
 from portal.i18n import translate
 from portal.projectmap import AREA_PRECISIONS, LINE_DASH, OVERDUE_COLOR, STATUS_COLORS
 
@@ -104,6 +107,12 @@ def _new_figure() -> Iterator[tuple[Figure, Axes]]:
         plt.close(fig)
 
 
+def source_line(sources: str) -> str:
+    """The figure's foot: the caller's sources, then the point-data credits on their own line."""
+    credits = "; ".join(ATTRIBUTION)
+    return f"{sources}\n{credits}" if sources else credits
+
+
 def figure_bytes(
     selected: gpd.GeoDataFrame,
     *,
@@ -172,8 +181,8 @@ def figure_bytes(
         _scale_bar(ax, width_m=maxx - minx)
         _north_arrow(ax)
         fig.suptitle(title, fontsize=18, fontweight="bold", **_PLAIN_TEXT)
-        fig.text(0.01, 0.01, sources, fontsize=7, color="#4a5568", ha="left", va="bottom",
-                 **_PLAIN_TEXT)  # fmt: skip
+        fig.text(0.01, 0.01, source_line(sources), fontsize=7, color="#4a5568", ha="left",
+                 va="bottom", **_PLAIN_TEXT)  # fmt: skip
         buffer = io.BytesIO()
         fig.savefig(buffer, format=fmt, bbox_inches="tight")
     return buffer.getvalue()

@@ -3,7 +3,10 @@
 A link must reproduce a view ("宣汉县, 2025, overdue only"), so every filter is
 mirrored in ``st.query_params``. The conversion both ways is pure
 (:func:`filters_to_query`, :func:`filters_from_query`) and tested on its own;
-the sidebar is drawn once, here, for every page.
+the sidebar is drawn once, here, for every page. A place filter keeps every
+project placed there (:func:`layers.selection.view_area`); the switch for the
+projects known only by a county's prefecture is on by default, so a link says
+``prefecture_level=0`` only to leave them out.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from portal.state import (
     DOC_KEY,
     OVERDUE_KEY,
     PREFECTURE_KEY,
+    PREFECTURE_LEVEL_KEY,
     QUERY_LOADED_KEY,
     SEARCH_KEY,
     STATUS_KEY,
@@ -66,6 +70,7 @@ class Filters:
     doc_ids: tuple[str, ...] = ()
     overdue_only: bool = False
     search: str = ""
+    prefecture_level: bool = True  # a county view also shows its prefecture's stand-ins
 
     def county_names(self, options: FilterOptions) -> list[str]:
         """The counties the view covers: those picked, else all of the picked prefectures."""
@@ -92,7 +97,12 @@ def filters_to_query(filters: Filters) -> dict[str, str]:
         query["overdue"] = "1"
     if filters.search:
         query["q"] = filters.search
+    if not filters.prefecture_level:
+        query["prefecture_level"] = "0"
     return query
+
+
+_OFF = frozenset({"0", "false", "no", "off"})
 
 
 def _first(value: str | Sequence[str] | None) -> str:
@@ -130,6 +140,7 @@ def filters_from_query(
                                   min(high, options.target_years[1]))  # fmt: skip
     values["overdue_only"] = _first(params.get("overdue")) in {"1", "true", "yes"}
     values["search"] = _first(params.get("q"))[:50]
+    values["prefecture_level"] = _first(params.get("prefecture_level")) not in _OFF
     return Filters(**values)  # type: ignore[arg-type]
 
 
@@ -148,6 +159,7 @@ def _load_query_once(options: FilterOptions) -> None:
     st.session_state.setdefault(DOC_KEY, list(initial.doc_ids))
     st.session_state.setdefault(OVERDUE_KEY, initial.overdue_only)
     st.session_state.setdefault(SEARCH_KEY, initial.search)
+    st.session_state.setdefault(PREFECTURE_LEVEL_KEY, initial.prefecture_level)
 
 
 def render_sidebar(options: FilterOptions, *, lang: str) -> Filters:
@@ -164,6 +176,11 @@ def render_sidebar(options: FilterOptions, *, lang: str) -> Filters:
     st.session_state[COUNTY_KEY] = [c for c in st.session_state.get(COUNTY_KEY, []) if c in offered]
     counties = sidebar.multiselect(translate("counties", lang), offered, key=COUNTY_KEY,
                                    placeholder=translate("all", lang))  # fmt: skip
+    # Always drawn (greyed out without a county), so its state survives until one is picked.
+    prefecture_level = sidebar.toggle(
+        translate("prefecture_level", lang), key=PREFECTURE_LEVEL_KEY, disabled=not counties,
+        help=translate("prefecture_level_help", lang),
+    )  # fmt: skip
     categories = sidebar.multiselect(
         translate("categories", lang), list(CATEGORIES), key=CATEGORY_KEY,
         format_func=lambda c: translate(c, lang), placeholder=translate("all", lang),
@@ -193,6 +210,7 @@ def render_sidebar(options: FilterOptions, *, lang: str) -> Filters:
         target_years=None if tuple(target) == (low, max(high, low + 1))
         else (int(target[0]), int(target[1])),
         doc_ids=tuple(doc_ids), overdue_only=bool(overdue), search=search.strip(),
+        prefecture_level=bool(prefecture_level),
     )  # fmt: skip
     st.query_params.from_dict(filters_to_query(filters))
     return filters

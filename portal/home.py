@@ -87,11 +87,12 @@ def render() -> None:
     )
     names = filters.county_names(options)
     view_counties = counties[counties["name"].isin(names)] if names else counties
-    polygons = view_counties.geometry if names else None
+    # Every view of the page (map, counts, table, charts, downloads, figure) reads
+    # ``selected``: the place rule is applied once, here.
+    area = data.load_view_area(filters.prefectures, filters.counties, filters.prefecture_level)
     selected = select_projects(
-        contents.projects, counties=names, county_polygons=polygons,
-        year=filters.year, categories=filters.categories, statuses=filters.statuses,
-        target_years=filters.target_years, doc_ids=filters.doc_ids,
+        contents.projects, area=area, year=filters.year, categories=filters.categories,
+        statuses=filters.statuses, target_years=filters.target_years, doc_ids=filters.doc_ids,
         overdue_only=filters.overdue_only, name_contains=filters.search,
         progress=data.progress_for(store_key, filters.year, contents.projects)
         if filters.year is not None else None,

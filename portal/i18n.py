@@ -35,6 +35,15 @@ LABELS: dict[str, dict[str, str]] = {
     "filters": {"zh": "筛选", "en": "Filters"},
     "prefectures": {"zh": "地市", "en": "Prefectures"},
     "counties": {"zh": "区县", "en": "Counties"},
+    "prefecture_level": {
+        "zh": "含只知所在地市的项目",
+        "en": "Include projects known only by their prefecture",
+    },
+    "prefecture_level_help": {
+        "zh": "选了区县时，也显示只定位到所在地市的项目（画作虚线地市轮廓）：它们可能就在该区县。",
+        "en": "With counties picked, also show the projects placed only at their prefecture's "
+        "level (drawn as the dashed prefecture outline): they may well be in the county.",
+    },
     "categories": {"zh": "图层", "en": "Layers"},
     "statuses": {"zh": "已报告阶段", "en": "Reported stage"},
     "year": {"zh": "截至年份（按当时已发布的文件）", "en": "As of year (documents issued by then)"},
@@ -267,6 +276,71 @@ LABELS: dict[str, dict[str, str]] = {
     "kind_plan": {"zh": "专项规划 / 方案", "en": "Plan or programme"},
     "kind_other": {"zh": "其他", "en": "Other"},
     "contexts": {"zh": "逐条原文与上下文", "en": "Every quote in its context"},
+    # ---- editors: the placement queue (portal/placement.py)
+    "page_place": {"zh": "待定位项目", "en": "Placement queue"},
+    "queue_count": {
+        "zh": "{n} 个项目仍只知到区县或地市",
+        "en": "{n} projects are still known only to their county or prefecture",
+    },
+    "queue_help": {
+        "zh": "按被提及次数排序。采用一个候选地点，或在地图上画点或线；"
+        "每次定位都记入修改日志（谁、何时、为何），重建图层后仍然有效。",
+        "en": "Most-mentioned first. Accept a candidate, or draw a point or line on the map; "
+        "each placement is logged (who, when, why) and survives every rebuild.",
+    },
+    "queue_empty": {"zh": "没有待定位的项目。", "en": "No project is waiting to be placed."},
+    "queue_project": {"zh": "项目", "en": "Project"},
+    "queue_option": {
+        "zh": "{name}（{precision}，{n} 次提及）",
+        "en": "{name} ({precision}, {n} mentions)",
+    },
+    "mentions_count": {"zh": "提及次数", "en": "Mentions"},
+    "documents_count": {"zh": "文件数", "en": "Documents"},
+    "queue_quotes": {"zh": "文件原文（{n} 处）", "en": "What the documents say ({n})"},
+    "queue_now": {"zh": "当前位置：{method}", "en": "Now: {method}"},
+    "queue_map_help": {
+        "zh": "虚线为项目当前的区县或地市范围；编号圆点为候选地点。",
+        "en": "The dashed outline is the project's county or prefecture now; "
+        "numbered dots are the candidates.",
+    },
+    "candidates_head": {"zh": "候选地点（{n}）", "en": "Candidates ({n})"},
+    "no_candidates": {
+        "zh": "名称和原文中没有提到本区县的乡镇、村或车站。可以在地图上画点或线。",
+        "en": "Neither the name nor the quotes name a township, village or station of its "
+        "counties. Draw a point or line on the map instead.",
+    },
+    "candidate_line": {
+        "zh": "{rank}. {name}（{kind}，{county}）",
+        "en": "{rank}. {name} ({kind}, {county})",
+    },
+    "found_name": {"zh": "项目名称中有“{stem}”", "en": "“{stem}” is in the project's name"},
+    "found_quote": {"zh": "原文中有“{stem}”", "en": "“{stem}” is in a quote"},
+    "found_sentence": {
+        "zh": "原文所在句子中有“{stem}”",
+        "en": "“{stem}” is in a quote's sentence",
+    },
+    "locality_township": {"zh": "乡镇街道", "en": "township"},
+    "locality_village": {"zh": "村/社区", "en": "village"},
+    "locality_station": {"zh": "火车站", "en": "station"},
+    "accept": {"zh": "采用", "en": "Accept"},
+    "place_reason": {
+        "zh": "理由（可选，与定位一起记入日志）",
+        "en": "Reason (optional, logged with the placement)",
+    },
+    "draw_instead": {
+        "zh": "都不对？在地图上画点或线",
+        "en": "None fits? Draw a point or line on the map",
+    },
+    "accept_drawing": {"zh": "采用所画位置", "en": "Use the drawing"},
+    "placed_from_queue": {
+        "zh": "已定位“{name}”：{place}，精度：{precision}。修改已记入图层库，"
+        "下次重建图层（python scripts/build_layers.py）后地图上即显示新位置。",
+        "en": "Placed “{name}”: {place}, precision: {precision}. The correction is in the store; "
+        "the map shows the new place after the next rebuild (python scripts/build_layers.py).",
+    },
+    "drawn_place": {"zh": "所画的{shape}", "en": "the drawn {shape}"},
+    "shape_point": {"zh": "点", "en": "point"},
+    "shape_line": {"zh": "线", "en": "line"},
 }
 
 

@@ -11,7 +11,10 @@
   dashed outline, never as a pin that would look exact; points are facilities
   or the townships they are named after;
 * everything draws on a canvas (thousands of features stay fluid) and only the
-  filtered features are sent to the browser.
+  filtered features are sent to the browser;
+* the attribution line credits the township, village and station points that
+  place ``near`` projects and route nodes (:func:`attribution_lines`), offline
+  as much as over tiles.
 
 This module decides what is drawn and how; the browser side
 (``portal/frontend/project_map``, wrapped by :mod:`portal.mapcomponent`) only
@@ -38,6 +41,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.localities import ATTRIBUTION
 from layers.store import CATEGORIES
 from portal.basemaps import OFFLINE, Basemap, for_basemap
 from portal.i18n import translate
@@ -163,6 +167,15 @@ def prepare_projects(projects: gpd.GeoDataFrame, *, basemap: Basemap) -> Prepare
         shape=np.asarray(shape, dtype=np.int64),
         shapes=np.asarray(shapes, dtype=object),
     )
+
+
+def attribution_lines() -> list[str]:
+    """The map's credits for its point data, as Leaflet attributions (HTML-escaped).
+
+    Leaflet inserts attributions as markup; the credits are plain text, so they
+    are escaped here like every other text that leaves Python.
+    """
+    return [html.escape(line) for line in ATTRIBUTION]
 
 
 def legend_html(lang: str) -> str:
@@ -335,5 +348,6 @@ def build_project_map(
         tiles=[{"url": url, "attribution": attribution, "subdomains": basemap.subdomains}
                for url, attribution in basemap.tiles],
         legend=legend_html(lang),
+        attribution=attribution_lines(),
     )  # fmt: skip
     return args

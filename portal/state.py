@@ -31,6 +31,8 @@ TARGET_KEY = "filter_target_years"
 DOC_KEY = "filter_documents"
 OVERDUE_KEY = "filter_overdue"
 SEARCH_KEY = "filter_search"
+PREFECTURE_LEVEL_KEY = "filter_prefecture_level"
+"""bool: a county view also shows the projects known only by its prefecture (default on)."""
 QUERY_LOADED_KEY = "filters_from_query_loaded"
 """bool: the URL's filters were copied into the widgets (once per session)."""
 
@@ -68,3 +70,26 @@ DRAW_KEY = "editor_draw_map"
 
 NOTICE_KEY = "editor_notice"
 """str: a success message shown once after publishing or undoing."""
+
+# The placement queue (portal.placement).
+PLACE_PROJECT_KEY = "place_queue_project"
+"""Widget key of the queue's project picker (its value is a project_id), with the round
+appended: a new picker after each placement, since the browser keeps a widget's value."""
+
+PLACE_ROUND_KEY = "place_queue_round"
+"""int: placements made in this session (not a widget key)."""
+
+PLACE_NEXT_KEY = "place_queue_next"
+"""str: the project the picker opens on after a placement, the one after the placed one."""
+
+PLACE_MAP_KEY = "place_queue_map"
+"""Widget key of the queue's map (candidates as markers, drawing tools)."""
+
+PLACE_REASON_KEY = "place_queue_reason"
+"""Widget key of the optional reason typed for a placement."""
+
+PLACE_PRECISION_KEY = "place_queue_precision"
+"""Widget key of the precision chosen for a drawn placement."""
+
+PLACE_NOTICE_KEY = "place_queue_notice"
+"""str: the success message shown once after a placement (not a widget key)."""

@@ -1,10 +1,14 @@
 """Export the (filtered) layers of the store.
 
 Usage: ``python scripts/export_layers.py --format F --out PATH [--store S] [--county C]
-[--year Y] [--headers zh]``
+[--prefecture-level] [--year Y] [--headers zh]``
 
 F is one of geojson, gpkg, csv, xlsx, kml, shp (a zip). ``--county`` may be given
 several times (or comma-separated) and takes full or short names (宣汉县, 宣汉);
+it keeps the projects placed in those counties by the portal's rule
+(:func:`layers.selection.view_area`: named there, points inside, lines entering,
+the county's own outline), and with ``--prefecture-level`` also those known only
+by the county's prefecture (the portal's switch, on there by default);
 ``--year Y`` (default: the year of the newest document) keeps the projects
 documents issued by then had named and writes each one's progress that year:
 ``known_stage`` (reported), ``planned_stage``, ``target_year``, ``overdue``,
@@ -24,22 +28,25 @@ from layers.admin import load_reference
 from layers.errors import PlaceNameError, PortalError
 from layers.export import FORMATS, export_selection
 from layers.placenames import PlaceIndex
-from layers.selection import newest_document_year, select_projects
+from layers.selection import Area, newest_document_year, select_projects, view_area
 from layers.store import StoreLocation, read_store
 
 EXIT_FAILED = 1
 
 
-def _counties(names: list[str]) -> tuple[list[str], object]:
-    """Full county names and their polygons; an unknown name is an error."""
+def _area(names: list[str], *, prefecture_level: bool) -> Area | None:
+    """The area of the named counties; an unknown name is an error."""
     wanted = [n.strip() for value in names for n in value.split(",") if n.strip()]
     if not wanted:
-        return [], None
+        return None
     reference = load_reference()
     places = PlaceIndex.from_tables(reference.units, reference.former_names)
     full = [places.resolve(name, level="county").unit for name in wanted]
-    polygons = reference.units[reference.units["adcode"].isin([u.adcode for u in full])]
-    return [u.name for u in full], polygons.geometry
+    units = reference.units
+    counties = units[(units["level"] == "county") & units["adcode"].isin([u.adcode for u in full])]
+    prefectures = units[units["level"] == "prefecture"]
+    return view_area(counties, prefectures, county_names=[u.name for u in full],
+                     prefecture_level=prefecture_level)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--store", default=None, help="GeoPackage path or postgresql:// DSN")
     parser.add_argument("--county", action="append", default=[], help="county name (repeatable)")
+    parser.add_argument(
+        "--prefecture-level",
+        action="store_true",
+        help="with --county, also the projects known only by the county's prefecture",
+    )
     parser.add_argument(
         "--year",
         type=int,
@@ -58,12 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        counties, polygons = _counties(args.county)
+        area = _area(args.county, prefecture_level=args.prefecture_level)
         contents = read_store(StoreLocation.parse(args.store))
         year = args.year if args.year is not None else newest_document_year(contents.documents)
-        selected = select_projects(
-            contents.projects, counties=counties, county_polygons=polygons, year=year
-        )
+        selected = select_projects(contents.projects, area=area, year=year)
         out = export_selection(selected, contents.mentions, contents.documents,
                                fmt=args.format, out=args.out, headers=args.headers,
                                year=year)  # fmt: skip

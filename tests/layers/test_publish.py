@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from layers.errors import StoreError
 from layers.intake import (
     IntakeError,
     catalog_entry,
@@ -25,6 +26,7 @@ from layers.publish import (
     publish,
     published_documents,
     rebuild_store,
+    record_placement,
     upload_doc_id,
     withdraw,
 )
@@ -148,3 +150,27 @@ def test_two_editors_publishing_at_once_both_land(location, geocoder) -> None:
     documents = set(read_store(location).documents["doc_id"])
     assert {p.entry.doc_id for p in pubs} <= documents and len(documents) == 7
     assert len(read_uploads(location)) == 2
+
+
+def test_a_placement_is_logged_at_once_and_applied_by_every_rebuild(location, geocoder) -> None:
+    projects = read_store(location).projects
+    target = projects[projects["precision"] == "county"].iloc[0]
+    point = shapely.Point(107.9, 31.55)
+    rows = record_placement(location, target["project_id"], geometry=point, precision="near",
+                            method="near 普光镇 (宣汉县), chosen by alice", editor="alice",
+                            reason="placed from the queue: 普光镇")  # fmt: skip
+    assert list(rows["field"]) == ["geometry", "precision", "geocode_method"]
+    assert rows["when"].nunique() == 1
+    contents = read_store(location)
+    logged = contents.corrections[contents.corrections["project_id"] == target["project_id"]]
+    assert set(logged["who"]) == {"alice"} and len(logged) == 3
+    before = contents.projects.set_index("project_id").loc[target["project_id"]]
+    assert before["precision"] == "county"  # the projects change with the next build
+    for _ in range(2):  # and stay changed with every one after it
+        rebuild_store(location, geocoder=geocoder)
+        after = read_store(location).projects.set_index("project_id").loc[target["project_id"]]
+        assert after["precision"] == "near" and after.geometry.equals(point)
+        assert after["geocode_method"] == "near 普光镇 (宣汉县), chosen by alice"
+    with pytest.raises(StoreError, match="no project"):
+        record_placement(location, "iz-0000000000", geometry=point, precision="near",
+                         method="m", editor="alice", reason="r")  # fmt: skip

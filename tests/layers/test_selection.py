@@ -6,7 +6,14 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from layers.selection import UNREPORTED, as_of, in_counties, progress_frame, select_projects
+from layers.selection import (
+    UNREPORTED,
+    as_of,
+    in_area,
+    progress_frame,
+    select_projects,
+    view_area,
+)
 
 
 def _projects() -> gpd.GeoDataFrame:
@@ -47,16 +54,6 @@ def _projects() -> gpd.GeoDataFrame:
         ],
         crs="EPSG:4326",
     )
-
-
-def test_counties_by_text_location_and_routes_crossing() -> None:
-    projects = _projects()
-    dachuan = gpd.GeoSeries([shapely.box(107.3, 30.9, 107.7, 31.3)], crs="EPSG:4326")
-    mask = in_counties(projects, ["达川区"], county_polygons=dachuan)
-    # The railway crosses 达川区; the prefecture-wide polygons cover it but are not
-    # "in" it, and the reservoir is named in 宣汉县.
-    assert list(projects[mask]["project_id"]) == ["rw-1"]
-    assert list(projects[in_counties(projects, ["宣汉县"])]["project_id"]) == ["rs-1"]
 
 
 def _values(column: pd.Series) -> list[object]:
@@ -111,3 +108,99 @@ def test_a_kept_progress_frame_gives_the_same_answer() -> None:
     pd.testing.assert_frame_equal(pd.DataFrame(fresh), pd.DataFrame(reused))
     stale = as_of(subset, 2022, progress=kept)  # kept for another year: worked out afresh
     assert list(stale["as_of_year"]) == [2022, 2022][: len(stale)]
+
+
+# Where a project is: two counties (A, B) as boxes in prefecture 甲市, a third (C) in 乙市.
+_A = shapely.box(107.0, 31.0, 107.5, 31.5)
+_B = shapely.box(107.5, 31.0, 108.0, 31.5)
+_C = shapely.box(108.0, 31.0, 108.5, 31.5)
+
+
+def _units() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    counties = gpd.GeoDataFrame(
+        {"name": ["A县", "B县", "C县"], "prefecture": ["甲市", "甲市", "乙市"]},
+        geometry=[_A, _B, _C], crs="EPSG:4326",
+    )  # fmt: skip
+    prefectures = gpd.GeoDataFrame(
+        {"name": ["甲市", "乙市"]}, geometry=[shapely.union(_A, _B), _C], crs="EPSG:4326"
+    )
+    return counties, prefectures
+
+
+def _placed() -> gpd.GeoDataFrame:
+    rows = [  # project_id, precision, counties (text), geometry
+        ("point-a", "near", "", shapely.Point(107.2, 31.2)),
+        ("line-ab", "route", "", shapely.LineString([(107.2, 31.2), (107.8, 31.3)])),
+        # In B, ending on A's border: touches A, is not in it.
+        ("line-to-a", "route", "", shapely.LineString([(107.5, 31.2), (107.8, 31.4)])),
+        # A's outline as the geocoder stores it (simplified: a little off the reference),
+        # with no text: found by its geometry alone; it touches B along a whole side.
+        ("county-a", "county", "", shapely.box(107.0003, 31.0, 107.5, 31.4996)),
+        ("city-jia", "city", "", shapely.union(_A, _B).simplify(0.001)),
+        ("city-yi", "city", "", _C),
+        ("unlocated-a", "unlocated", "A县", None),
+        ("point-c", "exact", "", shapely.Point(108.2, 31.2)),
+    ]
+    return gpd.GeoDataFrame(
+        {"project_id": [r[0] for r in rows], "name": [f"{r[0]}工程" for r in rows],
+         "aliases": [""] * len(rows), "precision": [r[1] for r in rows],
+         "counties": pd.array([r[2] or None for r in rows], dtype="string"),
+         "located_counties": pd.array([None] * len(rows), dtype="string")},
+        geometry=[r[3] for r in rows], crs="EPSG:4326",
+    )  # fmt: skip
+
+
+def _ids(**view: object) -> list[str]:
+    projects = _placed()
+    area = view_area(*_units(), **view)  # type: ignore[arg-type]
+    assert area is not None
+    return list(projects[in_area(projects, area)]["project_id"])
+
+
+def test_a_county_holds_its_points_crossing_lines_own_outline_and_named_projects() -> None:
+    assert _ids(county_names=["A县"], prefecture_level=False) == [
+        "point-a", "line-ab", "county-a", "unlocated-a",
+    ]  # fmt: skip
+    # The line ending on A's border and A's outline, touching B, are not in the other county.
+    assert _ids(county_names=["B县"], prefecture_level=False) == ["line-ab", "line-to-a"]
+
+
+def test_the_switch_adds_the_projects_known_only_by_the_prefecture() -> None:
+    assert _ids(county_names=["A县"]) == [
+        "point-a", "line-ab", "county-a", "city-jia", "unlocated-a",
+    ]  # fmt: skip
+    assert "city-jia" in _ids(county_names=["B县"], prefecture_level=True)
+    assert _ids(county_names=["C县"]) == ["city-yi", "point-c"]  # never the other prefecture's
+
+
+def test_a_prefecture_holds_everything_placed_in_it() -> None:
+    assert _ids(prefecture_names=["甲市"]) == [
+        "point-a", "line-ab", "line-to-a", "county-a", "city-jia", "unlocated-a",
+    ]  # fmt: skip
+    assert _ids(prefecture_names=["乙市"]) == ["city-yi", "point-c"]
+    # Counties, when picked, narrow a prefecture view.
+    assert _ids(prefecture_names=["甲市"], county_names=["B县"], prefecture_level=False) == [
+        "line-ab", "line-to-a",
+    ]  # fmt: skip
+
+
+def test_a_stand_in_is_its_unit_only_not_a_shape_of_the_same_size() -> None:
+    projects = _placed()
+    moved = shapely.affinity.translate(projects.geometry.iloc[3], xoff=0.2)  # A's size, not A
+    projects.loc[3, "geometry"] = moved
+    area = view_area(*_units(), county_names=["A县"], prefecture_level=False)
+    assert area is not None
+    assert "county-a" not in set(projects[in_area(projects, area)]["project_id"])
+    seat = projects.copy()
+    seat.loc[3, "geometry"] = shapely.Point(107.25, 31.25)  # a county placed at its seat
+    assert "county-a" in set(seat[in_area(seat, area)]["project_id"])
+
+
+def test_the_area_filter_combines_with_the_others() -> None:
+    projects = _placed()
+    area = view_area(*_units(), county_names=["A县"])
+    assert list(select_projects(projects, area=area, name_contains="city")["project_id"]) == [
+        "city-jia"
+    ]
+    assert view_area(*_units()) is None  # no place filter: the whole map
+    assert len(select_projects(projects, area=None)) == len(projects)

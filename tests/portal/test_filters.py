@@ -46,3 +46,12 @@ def test_a_prefecture_alone_means_all_its_counties() -> None:
         "宣汉县"
     ]
     assert Filters().county_names(OPTIONS) == []
+
+
+def test_the_prefecture_level_switch_is_on_unless_a_link_turns_it_off() -> None:
+    assert Filters().prefecture_level is True
+    assert filters_from_query({"county": "宣汉县"}, OPTIONS).prefecture_level is True
+    off = Filters(counties=("宣汉县",), prefecture_level=False)
+    assert filters_to_query(off) == {"county": "宣汉县", "prefecture_level": "0"}
+    assert filters_from_query(filters_to_query(off), OPTIONS) == off
+    assert filters_from_query({"prefecture_level": "yes"}, OPTIONS).prefecture_level is True

@@ -14,6 +14,8 @@ from portal.state import (
     COUNTY_KEY,
     LANG_KEY,
     OVERDUE_KEY,
+    PREFECTURE_KEY,
+    PREFECTURE_LEVEL_KEY,
     PRESENT_KEY,
     SELECTED_KEY,
     YEAR_KEY,
@@ -76,6 +78,53 @@ def test_a_link_opens_the_view_it_names(app) -> None:
     app.run()
     assert app.multiselect(key=COUNTY_KEY).value == ["宣汉县"]
     assert "截至 2025 年" in _summary(app)
+
+
+def test_a_prefecture_link_finds_a_project_placed_on_the_whole_prefecture(app) -> None:
+    app.query_params["prefecture"] = "达州市"
+    app.query_params["q"] = "达州高新区"
+    app.run()
+    assert not app.exception
+    assert app.multiselect(key=PREFECTURE_KEY).value == ["达州市"]
+    table = _table(app)
+    assert "达州高新区" in set(table["名称"])  # placed on 达州市 as a whole (city precision)
+    assert f"共 {table.shape[0]} 个项目" in _summary(app)  # the count follows the same selection
+
+
+def _puguang(corpus_tables, reference) -> tuple[str, bool]:
+    """The 普光 project and whether it is placed in 宣汉县 itself (else: by 达州市 only).
+
+    Where the geocoder places it (its township 普光镇, or the prefecture) is its
+    business; the county view must show it either way while the switch is on.
+    """
+    projects = corpus_tables.projects
+    row = projects[projects["name"].str.contains("普光", regex=False)].iloc[0]
+    units = reference.units
+    xuanhan = units[(units["level"] == "county") & (units["name"] == "宣汉县")].geometry.iloc[0]
+    dazhou = units[(units["level"] == "prefecture") & (units["name"] == "达州市")].geometry.iloc[0]
+    geometry = row.geometry
+    named = "宣汉县" in str(row["counties"]) or "宣汉县" in str(row["located_counties"])
+    inside = (geometry is not None and row["precision"] not in ("county", "city")
+              and xuanhan.covers(geometry))  # fmt: skip
+    prefecture_wide = (row["precision"] == "city" and dazhou.covers(geometry.representative_point())
+                       and abs(geometry.area / dazhou.area - 1) < 0.02)  # fmt: skip
+    assert named or inside or prefecture_wide, (row["precision"], row["geocode_method"])
+    return str(row["name"]), named or inside
+
+
+def test_a_county_link_finds_what_is_placed_in_it_or_known_by_its_prefecture(
+    app, corpus_tables, reference
+) -> None:
+    name, in_county = _puguang(corpus_tables, reference)
+    app.query_params["county"] = "宣汉县"
+    app.query_params["q"] = "普光"
+    app.run()
+    assert not app.exception
+    assert app.toggle(key=PREFECTURE_LEVEL_KEY).value is True  # on by default
+    assert name in set(_table(app)["名称"])
+    app.toggle(key=PREFECTURE_LEVEL_KEY).set_value(False).run()
+    assert app.query_params["prefecture_level"] in ("0", ["0"])
+    assert (name in set(_table(app)["名称"])) == in_county
 
 
 def _html(app: AppTest) -> list[str]:

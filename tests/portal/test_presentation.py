@@ -8,12 +8,14 @@ import json
 import re
 
 import geopandas as gpd
+import matplotlib
 import pandas as pd
 import shapely
 from PIL import Image
 from pyproj import Geod
 from streamlit.testing.v1 import AppTest
 
+from layers.localities import ATTRIBUTION
 from portal import presentation
 from portal.basemaps import OFFLINE, available_basemaps, for_basemap
 from portal.figure import cjk_font, figure_bytes
@@ -76,6 +78,18 @@ def test_the_figure_is_print_quality_with_a_cjk_font(xuanhan) -> None:
     pdf = figure_bytes(_selection(), counties=xuanhan, focus=None, title="宣汉县",
                        lang="zh", sources="x", fmt="pdf")  # fmt: skip
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_the_figure_credits_the_point_data_under_its_sources(xuanhan) -> None:
+    # SVG with text kept as text (not glyph outlines): the words drawn can be read back.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        svg = figure_bytes(_selection(), counties=xuanhan, focus=None, title="宣汉县",
+                           lang="zh", sources="资料来源：测试", fmt="svg")  # fmt: skip
+    texts = re.findall(r"<text[^>]*>(.*?)</text>", svg.decode("utf-8"), flags=re.S)
+    drawn = html.unescape(" ".join(texts))
+    assert "资料来源：测试" in drawn
+    for credit in ATTRIBUTION:
+        assert credit in drawn, credit
 
 
 def test_the_display_settings_survive_a_link() -> None:

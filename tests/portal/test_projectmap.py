@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from layers.localities import ATTRIBUTION
 from portal.mapcomponent import FRONTEND
 from portal.projectmap import (
     OVERDUE_COLOR,
@@ -145,3 +147,12 @@ def test_the_browser_side_draws_on_a_canvas_from_local_files_only() -> None:
     assert 'src="../../app/static/leaflet/leaflet.js"' in page
     for text in (script, page):
         assert "http:" not in text and "https:" not in text and '="//' not in text
+
+
+def test_the_attribution_line_credits_the_point_data(xuanhan) -> None:
+    args = build_project_map(_selection(), counties=xuanhan, lang="zh")
+    credits = [html.unescape(line) for line in args["attribution"]]
+    assert credits == list(ATTRIBUTION)  # every credit, offline too (no tiles to carry any)
+    script = (FRONTEND / "map.js").read_text(encoding="utf-8")
+    assert "attributionControl" in script and "args.attribution" in script
+    assert "addAttribution(line)" in script

@@ -281,7 +281,14 @@
       const i = this._rows.id.indexOf(projectId);
       if (i < 0 || !this._drawnFlags[i]) return null;
       const size = this._map.getSize();
-      const inside = (p) => p.x > 5 && p.y > 5 && p.x < size.x - 5 && p.y < size.y - 5;
+      const rect = this._map.getContainer().getBoundingClientRect();
+      // Inside the view and not under a control (the legend, the zoom buttons).
+      const uncovered = (p) => {
+        const el = document.elementFromPoint(rect.left + p.x, rect.top + p.y);
+        return el !== null && !el.closest('.leaflet-control, #map-legend');
+      };
+      const inside = (p) => p.x > 5 && p.y > 5 && p.x < size.x - 5 && p.y < size.y - 5 &&
+        uncovered(p);
       const shape = this._shapes[this._rows.geom[i]];
       const toContainer = (x, y) => this._map.layerPointToContainerPoint(this._layerPoint(x, y));
       const candidates = [];
@@ -413,6 +420,7 @@
     map: null, canvas: null, outlines: null, tilesKey: null, tiles: [], baseKey: null,
     focusKey: null, dataKey: null, control: null, switches: [], boundsKey: null,
     legendKey: null, zoomKey: null, selectedKey: null, selectedLayer: null,
+    attribution: [], attributionKey: null,
   };
 
   // The chosen project (a click, a table row, a ?project= link), outlined above the canvas.
@@ -468,6 +476,15 @@
       if (t.subdomains) options.subdomains = t.subdomains;
       return L.tileLayer(t.url, options).addTo(state.map);
     });
+  }
+
+  // Credits of the data behind the drawing (already HTML-escaped by Python), offline too.
+  function setAttribution(lines) {
+    const control = state.map.attributionControl;
+    if (!control) return;
+    for (const line of state.attribution) control.removeAttribution(line);
+    state.attribution = lines || [];
+    for (const line of state.attribution) control.addAttribution(line);
   }
 
   function setLegend(html) {
@@ -534,6 +551,11 @@
     if (zoomKey && zoomKey !== state.zoomKey) {
       map.fitBounds(args.zoom);
       state.zoomKey = zoomKey;
+    }
+    const attributionKey = JSON.stringify(args.attribution || []);
+    if (attributionKey !== state.attributionKey) {
+      setAttribution(args.attribution);
+      state.attributionKey = attributionKey;
     }
     if (args.legend !== state.legendKey) {
       setLegend(args.legend);
