@@ -18,15 +18,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from layers.names import CN_NUM as _CN_NUM
+from layers.names import LEAD_WORD_SET as _LEAD_WORD_SET
+from layers.names import Candidate, contains_place, proper_part, rejection, strip_lead
+from layers.placenames import PlaceIndex
+
+__all__ = ["HEADS", "Mention", "anchor_positions", "find_elliptical", "find_mentions", "strip_lead"]
+
 # Head words per layer, longest first so 高速公路 wins over 高速.
 HEADS: dict[str, tuple[str, ...]] = {
-    "railway": ("高速铁路", "城际铁路", "市域铁路", "货运铁路", "轨道交通", "铁路", "高铁", "城际"),
+    "railway": (
+        "高速铁路", "城际铁路", "市域铁路", "货运铁路", "轨道交通", "铁路", "高铁", "城际",
+        "地铁", "轻轨", "轨道", "城轨快线", "城轨", "市域快线",
+    ),
     "highway": ("高速公路", "高速通道", "高速"),
     "reservoir": ("水库",),
     "park": ("公园",),
     "industrial_zone": (
         "高新技术产业开发区", "高新技术产业示范区", "经济技术开发区", "经济开发区", "产业开发区",
-        "产业园区", "工业园区", "物流园区", "化工园区", "加工园区", "产业园", "工业园",
+        "产业园区", "示范园区", "工业园区", "物流园区", "化工园区", "加工园区", "产业园", "工业园",
         "物流园", "高新区", "经开区",
     ),
     "other": (
@@ -35,9 +45,25 @@ HEADS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 _HEAD_CATEGORY = {h: c for c, hs in HEADS.items() for h in hs}
-_HEAD_RE = re.compile("|".join(sorted(map(re.escape, _HEAD_CATEGORY), key=len, reverse=True)))
+# 城轨 must not take the first half of 轨道交通 (巴城轨道交通).
+_HEAD_RE = re.compile(
+    "|".join(sorted(map(re.escape, _HEAD_CATEGORY), key=len, reverse=True)).replace(
+        "城轨|", "城轨(?!道)|"
+    )
+)
+# Heads so often used for a class of thing (示范园区) that only a place in the stem makes
+# a name of them: 川渝合作(达州·大竹)示范园区, not 数字经济发展示范园区.
+_WEAK_HEADS = frozenset({"示范园区"})
 _CHAINED_RE = re.compile(rf"(?:{_HEAD_RE.pattern})[—－]")
-_ROAD_RE = re.compile(r"(?<![A-Za-z0-9])([GS]\d{2,4})(?![0-9])")
+# A numbered national or provincial road, as plans write it (G245, s202, 国道350, 省道209).
+_ROAD_RE = re.compile(r"(?<![A-Za-z0-9])(?:[GSgs]\d{2,4}|(?:国道|省道)\s*\d{2,4})(?![0-9])")
+# Urban-rail words that name a line only with its number or name after them (地铁1号线,
+# 城轨快线璧铜线); alone they are a mode of transport (轨道上的都市区).
+_LINE_ONLY_HEADS = frozenset({"地铁", "轻轨", "轨道", "城轨快线", "城轨", "市域快线"})
+_LINE_TAIL_RE = re.compile(
+    r"^(?:[0-9一二三四五六七八九十]{1,3}号线|[\u4e00-\u9fff]{2,3}?线(?![路网])(?!\S号))"
+    r"(?:[（(]?[一二三四五六七八九十]期(?:工程)?[）)]?)?"
+)
 
 # Characters a name may contain; anything else ends it.
 _NAME_CHARS = r"\u4e00-\u9fffA-Za-z0-9—\-－+（）()“”·"
@@ -50,9 +76,13 @@ _TAIL_RE = re.compile(
     r"|[（(][\u4e00-\u9fff]{1,8}段[）)]"
     r"|[东西南北中]?(?:环线|联络线|支线|专用线)"
     r"|[\u4e00-\u9fff]{2,8}至[\u4e00-\u9fff]{2,8}段"
-    r"|扩能改造(?:项目)?)"
+    r"|[0-9一二三四五六七八九十]{1,3}号线(?:[（(]?[一二三四五六七八九十]期(?:工程)?[）)]?)?"
+    r"|(?:技改)?扩能改造(?:项目|工程)?|技改扩能|扩能|扩容(?:改造)?|改扩建|复线|二线"
+    r"|(?:城区|[东西南北])?连接线|(?!互联)[\u4e00-\u9fff]{2,4}?互通(?:立交)?"
+    r"|[\u4e00-\u9fff]{2,4}?(?<![阶地路])段)"
 )
-_CN_NUM = "0-9一二两三四五六七八九十百"
+# A tail that holds a verb or a linker is a predicate, not a section (铁路建设阶段).
+_TAIL_STOP_RE = re.compile(r"建|推进|加快|完成|实施|为|和|及|与|等|在|的|是")
 # Quantifiers and size words between the listed names and their shared head.
 _LIST_TAIL_RE = re.compile(
     rf"(?:等)?(?:[{_CN_NUM}]+\s*[座个条处家])?(?:大中型|大型|中型|小型|重点|骨干)?$"
@@ -60,46 +90,35 @@ _LIST_TAIL_RE = re.compile(
 # A level and kind shared by a list and kept in each name: "恩阳优质粮油+猪、通江食用菌
 # 省级现代农业产业园区" names 通江食用菌省级现代农业产业园区.
 _SHARED_LEVEL_RE = re.compile(r"(?:国家级|省级|市级)(?:现代农业|农业)?$")
+# A kind of park shared by a list and kept in each name: "青岩、白沙遗址公园" names
+# 青岩遗址公园 and 白沙遗址公园.
+_SHARED_KIND_RE = re.compile(
+    r"(?:国家|城市)?(?:考古遗址|遗址|湿地|森林|地质|郊野|矿山|农业|体育|文化|生态|运动)$"
+)
 # A count right after the head: "创建国家现代农业产业园1个" is a target, not a name.
 _COUNT_AFTER_RE = re.compile(rf"\s*[{_CN_NUM}]+\s*[个座条处家]")
-# Words peeled off the front of a name, repeatedly (verbs, hedges, time, linkers).
-_LEAD_WORDS = tuple(
-    sorted(
-        """
-        加快推进 加快建设 加快实施 加快培育 加快完善 加快联通 加快 推进 推动 配合做好 配合 做好 做细 做深 做实
-        开工建设 开工 开建 建成 建好 建设 新建 续建 实施 完成 全面完成 全面建成 基本建成 力争 争取
-        启动 打造 规划建设 规划 谋划 研究 开展 依托 以 及 和 与 等 同时 重点 全力 积极 争创 创建 成功
-        提速 提升 巩固 完善 培育 高标准 高质量 全面 统筹 加强 保护好 营运好 共建 投用 实现 确保 围绕
-        支持 协调 落实 抓好 深化 大力 有序 持续 着力 进一步 申报 推进实施 争取实施 启动实施
-        开展 编制 融入 按计划 构建 把 强化 突出 擦亮 拉开 建强 壮大 探索 作为 聚力 严格按照 再建 一批
-        各 有关 全市 全区 全县 加速 服务 引进 招引 对接 衔接 参与 争取将 将 用好 办好 联动 协同 带动
-        发挥 促进 修编 提档升级 提档 优化调整 优化 调整 升级 严控 健全 串联 组建 牵头 推广 做强 做大
-        新增 改造 扩建 整治 管好 用活 盘活 激活 招商 即以 即
-        """.split(),
-        key=len,
-        reverse=True,
-    )
+# A head joined to the next name by 和/及/与 closes a name (两河水库和石花水库).
+_JOINED_RE = re.compile(r"[和及与]")
+_HEAD_END_RE = re.compile(
+    rf"(?:{_HEAD_RE.pattern})(?:扩容|扩能改造|扩能|[一二三四五六七八九十]期|[东西南北]段)?$"
+)
+# Stems that only say where (沿江水库): a name only when listed beside named siblings.
+_POSITIONAL_STEM_RE = re.compile(r"(?:沿江|沿河|沿湖|滨江|滨河|滨湖|环湖|沿山|沿线|沿途)")
+# After 等, words that make the listed items examples of a class (甲、乙等一批休闲公园).
+_CATEGORY_EXAMPLES_RE = re.compile(r"一批|一些|若干|多个|多座|多条|各类|系列")
+# What may follow a road number inside its name: a section, a link road, a named road.
+_ROAD_TAIL_RE = re.compile(
+    r"线?(?:[\u4e00-\u9fff]{0,12}?(?:过境段|段|过境公路|连接线|公路|互通(?:立交)?))?"
+    r"(?:[一二三四五六七八九十]期(?:工程)?)?(?:扩能改造|扩容|改扩建)?"
 )
 # Verbs that cannot sit inside a name: a run is cut after the last one.
 _BARRIER_RE = re.compile(
     r"建成|开工|通车|建设|推进|加快|完成|启动|力争(?!取)|实施|打造|争取|依托|规划|达到|形成|创建|争创|培育|提升"
     r"|纳入|融入|开展|编制|谋划|构建|作为|为目标|按照|对接|探索|实现|共建|为重点|为支撑|为抓手"
-    r"|获批|获评|获得|入选|被授予|授予|被评为|评为|认定为|列入|就是|即是"
+    r"|获批|获评|获得|入选|被授予|授予|被评为|评为|认定为|列入|就是|即是|入列|跻身|落户|开通"
 )
-_LEAD_RE = re.compile(
-    rf"^(?:(?:到|至|在|于)?(?:19|20)\d{{2}}年(?:底|前|内)?|今年|明年|十四五期间"
-    rf"|[（(][一二三四五六七八九十\d]{{1,3}}[）)]|[一二三四五六七八九十]是"
-    rf"|{'|'.join(map(re.escape, _LEAD_WORDS))})"
-)
-_GENERIC_STEMS = {
-    "", "城市", "省级", "国家级", "市级", "县级", "国家", "小型", "中型", "大型", "大中型", "重点", "各类",
-    "特色", "化工", "物流", "产业", "工业", "现代", "农业", "现代农业", "园区", "城区", "全市", "全区",
-    "全县", "新建", "在建", "高速", "主要", "区域", "综合", "专业", "农业产业", "城乡", "森林", "湿地",
-    "山地", "体育", "口袋", "社区", "乡村", "智慧", "生态", "主题", "文化", "遗址", "县城", "中心城区",
-    "快速", "过境", "普速", "干线", "市域", "货运", "全国", "健身", "城市湿地", "城市双拥", "现代山地",
-    "世界地质", "国家地质", "特色产业", "乡村产业", "国家级中药材", "文化创意", "新材料产业园特色",
-    "精品", "田园", "旅游", "公园", "铁路", "铁路集装箱", "仓储物流", "国家水利风", "重点旅游",
-}  # fmt: skip
+# A verb's 了 goes with it (开通了西渝高铁): the name starts after both.
+_BARRIER_RE = re.compile(rf"(?:{_BARRIER_RE.pattern})了?")
 
 
 # A listed item that already ends like a facility of its own is not a bare name.
@@ -109,13 +128,13 @@ _FACILITY_END_RE = re.compile(
 # A listed item that is already a reservoir of its own (后溪沟一库) keeps its name.
 _OWN_RESERVOIR_RE = re.compile(r"[一二三四五六七八九十\d]库$")
 # What may follow a head and shows it is a modifier, not a project (高铁路网, 公园体系).
+# A train service, a view or an environment is not the line, park or reservoir itself
+# (西商城际列车, 3公里公园景观, 三峡水库生态环境安全, 跨省城际公交).
 _NOT_A_NAME_AFTER_RE = re.compile(
     r"(?:路?网|体系|体制|机制|管委会|筹备组|管理委员会|政策|办法|条例|发展联盟|联盟|协会|风貌"
-    r"|总体规划|总规|控规|详细规划|规划编制)"
+    r"|总体规划|总规|控规|详细规划|规划编制|名单|列车|班列|动车|公交|客运|景观"
+    r"|生态环境|水环境|水质|消落带|库区|移民)"
 )
-# Words that end a stem and leave the head standing alone (孵化器升级和高新区).
-_DANGLING_END_RE = re.compile(r"[和与及的为等把对向]$")
-_LEAD_WORD_SET = frozenset(_LEAD_WORDS)
 
 
 def _in_title(text: str, pos: int) -> bool:
@@ -146,34 +165,6 @@ class Mention:
     def written_end(self) -> int:
         """Where the name as written ends: its shared head's end for a listed item."""
         return self.end if self.head_end is None else max(self.end, self.head_end)
-
-
-def strip_lead(name: str) -> tuple[str, int]:
-    """Peel verbs, hedges and dates off the front of a name; return it and the cut."""
-    cut = 0
-    while True:
-        m = _LEAD_RE.match(name[cut:])
-        if not m or len(name) - cut - len(m.group(0)) < 2:
-            return name[cut:], cut
-        cut += len(m.group(0))
-
-
-def _is_generic(stem: str) -> bool:
-    if re.search(rf"[{_CN_NUM}]+\s*[个座条处家]", stem):
-        return True  # a count (2个特色主题文化公园), not a name
-    if re.match(r"^[\d.]+\s*[亿万千百]|[千百十]亿级|亿级", stem):
-        return True  # a size class (100亿级工业园区), not a name
-    if re.search(r"一批|的|[地得]$|^[地得]", stem):
-        return True  # a descriptive phrase, not a name
-    if len(re.findall(r"[\u4e00-\u9fff]", stem)) < 2:
-        return True
-    if re.match(r"(?:国家级|省级|市级|县级|区级)", stem):
-        return True  # a rank (国家级绿色工业园区, 市级国防教育基地), not a name
-    if re.search(r"[1-5]A|A{2,5}|A级", stem):
-        return True  # a grade (国家5A级旅游景区), not a name
-    if stem in _LEAD_WORD_SET or _DANGLING_END_RE.search(stem):
-        return True  # only a verb or a linker in front: the head stands alone
-    return stem in _GENERIC_STEMS or len(stem) < 2 or bool(re.fullmatch(r"[\d\s]+", stem))
 
 
 def _list_items(text: str, end: int, floor: int, *, longest: int) -> list[tuple[int, int]]:
@@ -222,25 +213,72 @@ def anchor_positions(text: str) -> list[int]:
     return sorted(heads + roads)
 
 
-def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
-    """Every named project mention in ``text[start:end]``, in reading order."""
+def find_mentions(
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    *,
+    explain: list[Candidate] | None = None,
+    places: PlaceIndex | None = None,
+) -> list[Mention]:
+    """Every named project mention in ``text[start:end]``, in reading order.
+
+    Parameters
+    ----------
+    explain
+        When given, every head word looked at is appended to it as a
+        :class:`layers.names.Candidate`, kept or dropped, with the reason (the
+        command line's ``--explain``); collecting costs time, so it is off by default.
+    places
+        The place index, only to say which place makes a kept name proper.
+    """
     end = len(text) if end is None else end
     found: list[Mention] = []
     taken: list[tuple[int, int]] = []
+
+    def drop(at: int, to: int, category: str, reason: str) -> None:
+        if explain is not None:
+            explain.append(Candidate(text[at:to], category, at, to, False, reason))
+
+    def listed_beside(at: int) -> bool:
+        return (at > 0 and text[at - 1] == "、") or text.startswith("、", name_end)
+
+    def keep(mention: Mention, stem: str) -> None:
+        found.append(mention)
+        taken.append((mention.start, mention.end))
+        if explain is not None:
+            reason = proper_part(stem, places=places)
+            if mention.listed:
+                reason += ", listed before a shared head"
+            explain.append(
+                Candidate(mention.name, mention.category, mention.start, mention.end, True, reason)
+            )
+
     for head in _HEAD_RE.finditer(text, start, end):
-        category = _HEAD_CATEGORY[head.group(0)]
+        word = head.group(0)
+        category = _HEAD_CATEGORY[word]
         if category == "highway" and text.startswith("铁路", head.end()):
             continue
-        tail = _TAIL_RE.match(text[head.end() : end])
-        name_end = head.end() + (len(tail.group(0)) if tail else 0)
-        if (
-            _NOT_A_NAME_AFTER_RE.match(text, name_end, end)
-            or _COUNT_AFTER_RE.match(text, name_end, end)
-            or _in_title(text, head.start())
-        ):
-            continue  # 高铁路网, 公园体系, 产业园1个, 《达州市城市公园体系规划》
+        line = _LINE_TAIL_RE.match(text[head.end() : end]) if word in _LINE_ONLY_HEADS else None
+        if word in _LINE_ONLY_HEADS and line is None:
+            drop(head.start(), head.end(), category, "urban-rail word with no line number or name")
+            continue
+        tail = line or _TAIL_RE.match(text[head.end() : end])
+        tail_text = tail.group(0) if tail else ""
+        if tail_text and line is None and _TAIL_STOP_RE.search(tail_text):
+            tail_text = ""  # 铁路建设阶段: a predicate, not a section
+        name_end = head.end() + len(tail_text)
+        modifier_after = _NOT_A_NAME_AFTER_RE.match(text, name_end, end)
+        if modifier_after or _in_title(text, head.start()):
+            where = (
+                f"modifier of {modifier_after.group(0)}" if modifier_after else "in a book title"
+            )
+            drop(head.start(), name_end, category, where)
+            continue  # 高铁路网, 公园体系, 西商城际列车, 《达州市城市公园体系规划》
         ahead = _FORWARD_RUN_RE.match(text, name_end, end)
-        if ahead and _HEAD_RE.search(re.split(r"[等—－]", _BARRIER_RE.split(ahead.group(0))[0])[0]):
+        if ahead and _HEAD_RE.search(
+            re.split(r"[等—－和及与]", _BARRIER_RE.split(ahead.group(0))[0])[0]
+        ):
             continue  # the name goes on to a later head (达州高新区数字经济产业园)
         run = _NAME_RUN_RE.search(text, start, head.start())
         left = run.group(0) if run and run.end() == head.start() else ""
@@ -251,16 +289,21 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
         if chained:  # 经开区—新能源新材料产业园—巴州工业园: the last link is the name
             left = left[chained[-1].end() :]
         if left.count("”") > left.count("“"):
+            drop(head.start() - len(left), name_end, category, "inside a slogan")
             continue  # the name opened inside a slogan cut at a verb (“绿水青山就是金山银山”基地)
         closed = left.rfind("”")
         if 0 <= closed < len(left) - 1 and strip_lead(left[closed + 1 :])[1]:
             left = left[closed + 1 :]  # “三轴多点”即以巴达高速: the slogan ends at its quote
         if left.count("“") > left.count("”"):
             left = left[left.rindex("“") + 1 :]  # 全国十佳“国家电子商务示范基地”: inside the quote
-        for joint in reversed(list(re.finditer("[和及与]", left))):
-            if _FACILITY_END_RE.search(left[: joint.start()]):
-                left = left[joint.end() :]  # 易腾二期和秦巴电子信息产业园: two things
+        for joint in reversed(list(_JOINED_RE.finditer(left))):
+            before = left[: joint.start()]
+            if _FACILITY_END_RE.search(before) or _HEAD_END_RE.search(before):
+                left = left[joint.end() :]  # 易腾二期和秦巴…产业园, 两河水库和石花水库: two
                 break
+        if _COUNT_AFTER_RE.match(text, name_end, end) and not left.endswith("等"):
+            drop(head.start() - len(left), name_end, category, "a count after the head")
+            continue  # 创建国家现代农业产业园1个 (but 渝遂、铜安等高速公路7条 lists names)
         shared = _LIST_TAIL_RE.search(left)
         modifier = shared.group(0) if shared else ""
         bare = left[: len(left) - len(modifier)] if modifier else left
@@ -279,17 +322,32 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
         if "等" in stem[1:]:  # 清江—大和、三江等道地药材现代农业产业园: 道地药材 is shared
             stem, shared_words = stem.rsplit("等", 1)
             modifier = modifier or "等"
+            if _CATEGORY_EXAMPLES_RE.match(shared_words):
+                drop(name_start, name_end, category, "examples of a category (等一批…)")
+                continue  # 甲、乙等一批休闲公园: the items need not be parks
         if modifier and (_HEAD_RE.search(stem[-9:]) or "项目" in stem[-4:]):
+            drop(name_start, name_end, category, "a summary after a named project")
             continue  # 大柏树水库等41座小型水库: a summary after a named project
-        formal = stem in {"国家", "国家级"} and len(head.group(0)) >= 6  # 国家高新技术产业开发区
-        if _is_generic(stem) and not (modifier and stem and len(stem) >= 2) and not formal:
+        formal = stem in {"国家", "国家级"} and len(word) >= 6  # 国家高新技术产业开发区
+        why: str | None = rejection(stem)
+        if why is None and _POSITIONAL_STEM_RE.fullmatch(stem) and not listed_beside(name_start):
+            why = f"a position, not a name ({stem})"  # 沿江水库; but 甲园、沿江产业园、乙园
+        if line is not None:
+            why = None  # 地铁1号线, 城轨快线璧铜线: the line's number or name is proper
+        elif why is None and word in _WEAK_HEADS and not contains_place(stem, places):
+            why = f"no place before {word}"
+        if why and not (modifier and stem and len(stem) >= 2) and not formal:
+            drop(name_start, name_end, category, why)
             continue
         if modifier and len(re.findall(r"[\u4e00-\u9fff]", stem)) < 2:
+            drop(name_start, name_end, category, "a count, not a name")
             continue  # “6+2+4”中型水库: a count, not a name
-        shared_head = shared_words + head.group(0)
+        shared_head = shared_words + word
         name = stem + shared_words + head_text if modifier else text[name_start:name_end]
         own_stem = stem
         level = None if modifier else _SHARED_LEVEL_RE.search(stem)
+        if level is None and not modifier and category == "park":
+            level = _SHARED_KIND_RE.search(stem)
         if level and len(stem) - len(level.group(0)) >= 2:
             own_stem = stem[: level.start()]
             shared_head = level.group(0) + shared_head
@@ -299,20 +357,17 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
         for a, b in listed_items:
             own = category == "reservoir" and _OWN_RESERVOIR_RE.search(text[a:b])
             item_name = text[a:b] if own else text[a:b] + shared_head
-            found.append(Mention(item_name, category, a, b, listed=True, head_end=name_end))
-            taken.append((a, b))
-        found.append(Mention(name, category, name_start, name_end))
-        taken.append((name_start, name_end))
+            keep(Mention(item_name, category, a, b, listed=True, head_end=name_end), text[a:b])
+        keep(Mention(name, category, name_start, name_end), stem or head_text)
     for road in _ROAD_RE.finditer(text, start, end):
         if any(a <= road.start() < b for a, b in taken):
             continue
-        tail = re.match(
-            r"线?[\u4e00-\u9fff]{0,10}?(?:过境段|段|过境公路)(?:[一二三四五六七八九十]期(?:工程)?)?",
-            text[road.end() : end],
-        )
-        name_end = road.end() + (len(tail.group(0)) if tail else 0)
-        found.append(Mention(text[road.start() : name_end], "highway", road.start(), name_end))
-        taken.append((road.start(), name_end))
+        tail = _ROAD_TAIL_RE.match(text, road.end(), end)
+        tail_text = tail.group(0) if tail else ""
+        if _TAIL_STOP_RE.search(tail_text) or _BARRIER_RE.search(tail_text):
+            tail_text = ""  # G210改建为二级公路: the road alone
+        name_end = road.end() + len(tail_text)
+        keep(Mention(text[road.start() : name_end], "highway", road.start(), name_end), road[0])
     return sorted(found, key=lambda m: m.start)
 
 
@@ -341,7 +396,7 @@ def find_elliptical(text: str, start: int, end: int, *, after: Mention) -> list[
         first, cut = strip_lead(run.split("、")[0])
         offset = items_start + cut
         for item in [first, *run.split("、")[1:]]:
-            if _is_generic(item) or _FACILITY_END_RE.search(item) or item in _LEAD_WORD_SET:
+            if rejection(item) or _FACILITY_END_RE.search(item) or item in _LEAD_WORD_SET:
                 return []
             found.append(
                 Mention(item + head_word, after.category, offset, offset + len(item), True)

@@ -27,10 +27,17 @@ _CN_DIGITS = "一二三四五六七八九十"
 # in a report scraped onto one line ("一、2023年工作回顾2023年是…"), so the title runs
 # to the first punctuation and only its opening is trusted.
 _HEADING_RE = re.compile(
-    rf"(?:^|(?<=[\s。！？；：:]))(?:第[{_CN_DIGITS}]+[章节篇]|[{_CN_DIGITS}]{{1,3}}、)"
+    rf"(?:^|(?<=[\s。！？；：:]))(?:第[{_CN_DIGITS}]+[章节篇]|[{_CN_DIGITS}]{{1,3}}、(?![{_CN_DIGITS}]{{1,3}}、))"
     r"(?P<title>[^。！？；，,：:\n]{2,40})"
 )
-_TITLE_YEAR_RE = re.compile(r"^(?:(?:19|20)\d{2}年|“?十四五”?(?:时期|期间|末))")
+# A heading with no number, alone on its line ("2022年工作回顾" in a report whose copy
+# lost the "一、"): only a short title that says what kind of section it opens.
+_BARE_HEADING_RE = re.compile(
+    r"(?m)^[ \t　]*(?P<title>(?:(?:19|20)\d{2}\s*年|“?十[三四五]五”?(?:时期|期间)?"
+    r"|过去一年|过去五年|五年来)[^。！？；，,：:\n]{0,12}?"
+    r"(?:回顾|安排|总结|成就|重点工作|主要任务))[ \t　]*$"
+)
+_TITLE_YEAR_RE = re.compile(r"^(?:(?:19|20)\d{2}\s*年|“?十[三四]五”?(?:时期|期间|末)?)")
 _REVIEW_RE = re.compile(r"回顾|主要成就|取得的成就|成绩|过去一年|过去五年|发展成就|工作总结")
 _SENTENCE_END = "。！？；!?;\n"
 _CLAUSE_END = "，,：:"
@@ -46,6 +53,8 @@ _YEAR = r"(?:19|20)\d{2}"
 _RANGE_RE = re.compile(rf"({_YEAR})\s*年?\s*[—\-－~～至到]+\s*({_YEAR})\s*年")
 _YEAR_RE = re.compile(rf"(?<![\d.])({_YEAR})\s*年(?!\d)")
 _FIVE_YEAR_RE = re.compile(r"十四五(?:”)?(?:期间|末|时期|规划期)")
+# A heading's "十三五" / "十四五" stands for the period's last year (一、十三五简要回顾).
+_PERIOD_END = {"十三五": 2020, "十四五": 2025}
 _ANNUAL_RE = re.compile(rf"({_YEAR})\s*年度?[^。，,\n《》]{{0,15}}?政府工作报告")
 _ANY_TIME_RE = re.compile(r"年|十四五|今年|明年")
 _THIS_YEAR = "今年"
@@ -133,10 +142,13 @@ def annual_year(text: str) -> int | None:
 def _sections(text: str, *, doc_year: int | None) -> list[tuple[int, bool, tuple[int, ...]]]:
     """Where each section starts, whether it reviews, and the years its title names."""
     marks = []
-    for m in _HEADING_RE.finditer(text):
+    headings = [*_HEADING_RE.finditer(text), *_BARE_HEADING_RE.finditer(text)]
+    for m in sorted(headings, key=lambda h: h.start()):
         title = m.group("title")
         dated = _TITLE_YEAR_RE.match(title)  # "2023年工作回顾", "“十四五”时期重点工作"
         years = years_in(dated.group(0), doc_year=doc_year) if dated else ()
+        if dated and not years:
+            years = tuple(y for k, y in _PERIOD_END.items() if k in dated.group(0))
         marks.append((m.start(), bool(_REVIEW_RE.search(title[:16])), years))
     return marks
 
@@ -168,6 +180,49 @@ def _cut_at(spans: list[tuple[int, int]], cuts: list[int]) -> list[tuple[int, in
     return out
 
 
+_END_OF_LINE_MARKS = "。！？；;:：!?"
+_CONTINUES_RE = re.compile(r"[\u4e00-\u9fff0-9A-Za-z“（(]")
+# A numbered item opens a line of its own ("148.抓好…", "(三)…"), wrapped copy or not.
+_ITEM_RE = re.compile(r"\d{1,3}[.、．]|[（(][一二三四五六七八九十\d]{1,3}[）)]")
+
+
+def unwrap(text: str) -> str:
+    """``text`` with the line breaks of a fixed-width copy turned into spaces.
+
+    A plan copied out of a PDF breaks its lines at the page width, in the middle of
+    sentences ("…等重大\n项目加快推进"). Such a copy shows itself by most of its
+    long lines having one length (give or take a fifth); a break after a line of that
+    length that ends without a sentence mark, before text that goes on, is a wrap,
+    not the end of a sentence. Offsets are kept: one character for one.
+    """
+    if text.count("\n") < 4:
+        return text
+    lines = text.split("\n")
+    lengths = [len(line.strip()) for line in lines]
+    long_lines = sorted(n for n in lengths if n >= 24)
+    if len(long_lines) < 4:
+        return text
+    width = long_lines[len(long_lines) // 2]  # the median long line: the page width
+    slack = max(4, width // 5)  # normalising drops spaces and merges marks: widths drift
+    if sum(abs(n - width) <= slack for n in long_lines) < max(4, len(long_lines) // 2):
+        return text
+    chars = list(text)
+    offset = 0
+    for line, length, following in zip(lines, lengths, lines[1:], strict=False):
+        offset += len(line)
+        tail = line.rstrip()
+        if (
+            abs(length - width) <= slack
+            and tail[-1:] not in _END_OF_LINE_MARKS
+            and _CONTINUES_RE.match(following.lstrip())
+            and not _HEADING_RE.match(following.lstrip())
+            and not _ITEM_RE.match(following.lstrip())
+        ):
+            chars[offset] = " "
+        offset += 1
+    return "".join(chars)
+
+
 def split_clauses(
     text: str, *, doc_year: int | None = None, default_years: tuple[int, ...] = ()
 ) -> list[Clause]:
@@ -178,10 +233,14 @@ def split_clauses(
     sentences of the same line (a task row's stage), until another year, a new
     section or the end of the line. Otherwise a clause takes the years its
     section's title names ("2023年工作回顾"), else ``default_years`` (the year of
-    an annual document, see :func:`annual_year`).
+    an annual document, see :func:`annual_year`). The line breaks of a
+    fixed-width copy do not end sentences (:func:`unwrap`).
     """
+    text = unwrap(text)
     sections = _sections(text, doc_year=doc_year)
     cuts = [m[0] for m in sections]
+    # Where time is written at all: most clauses name no year, and are not sliced to check.
+    times = [m.start() for m in _ANY_TIME_RE.finditer(text)]
     clauses: list[Clause] = []
     section_index = -1
     line_start = 0
@@ -209,7 +268,9 @@ def split_clauses(
             sentence_years = row_years or section_years or default_years
             context = row_from if row_years and row_from is not None else own_start
             for c_start, c_end in _spans(text, s_start, s_end, _CLAUSE_END):
-                named = years_in(text[c_start:c_end], doc_year=doc_year)
+                at = bisect.bisect_left(times, c_start)
+                timed = at < len(times) and times[at] < c_end
+                named = years_in(text[c_start:c_end], doc_year=doc_year) if timed else ()
                 if named:
                     sentence_years, context = named, own_start
                 clauses.append(

@@ -171,3 +171,36 @@ def test_running_out_of_memory_is_one_line_and_exit_2(tmp_path, monkeypatch, cap
     assert captured.out == ""
     line = _one_error_line(captured.err)
     assert "内存不足" in line and "not enough memory" in line
+
+
+def test_explain_prints_every_candidate_with_its_reason_on_a_corpus_document() -> None:
+    doc = next(d for d in iter_documents() if d.doc_id == "004")
+    plain = _run("--doc-id", doc.doc_id, str(doc.path))
+    result = _run("--doc-id", doc.doc_id, "--explain", str(doc.path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == plain.stdout  # the JSON lines do not change
+    rows = [line.split("\t") for line in result.stderr.splitlines() if "\t" in line]
+    assert rows[0] == ["offset", "decision", "layer", "candidate", "reason"]
+    body = rows[1:]
+    assert all(len(row) == 5 and row[0].isdigit() for row in body)
+    assert {"kept", "dropped"} <= {row[1] for row in body}
+    assert all(row[4] for row in body)  # every decision has a reason
+    kept = {row[3] for row in body if row[1] == "kept"}
+    names = {json.loads(line)["name"] for line in result.stdout.splitlines()}
+    assert any(name in kept for name in names)
+    original = read_document(doc.data, name=doc.entry.file).text
+    for row in body[:20]:
+        written = original[int(row[0]) :]
+        assert " ".join(written.split()).startswith(row[3].rstrip("…")[:6]) or row[1] == "dropped"
+    assert result.stderr.strip().splitlines()[-1].startswith("# ")
+
+
+def test_a_closed_output_pipe_ends_quietly() -> None:
+    """``extract_projects.py … | head -1``: no traceback, no error status."""
+    doc = next(d for d in iter_documents() if d.doc_id == "000")
+    shell = f"{sys.executable} {SCRIPT} --doc-id 000 {doc.path} | head -1; exit ${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1
+    assert json.loads(result.stdout)["doc"] == "000"
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr

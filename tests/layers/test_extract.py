@@ -191,9 +191,11 @@ def test_sections_of_a_line_stay_separate() -> None:
 
 # Measured on the four dev documents when this floor was set (2026-11-22):
 # micro F1 0.971 (P 0.971, R 0.971), status 0.90, target year 0.95, exact name 0.97;
-# status 0.917 since 初步设计 counts as preparatory (2026-11-30).
+# status 0.917 since 初步设计 counts as preparatory (2026-11-30); status 0.947 and
+# exact name 0.985 since a stated stage wins over a landmark and lists share a park's
+# kind (issue 15, 2026-11-30; dev2 has its own floor in test_extract_dev2.py).
 # The floor sits just under, so a real regression fails and noise does not.
-FLOOR = {"f1": 0.95, "status_accuracy": 0.88, "target_year_accuracy": 0.92, "exact_name_rate": 0.94}
+FLOOR = {"f1": 0.95, "status_accuracy": 0.92, "target_year_accuracy": 0.93, "exact_name_rate": 0.95}
 
 
 def test_dev_set_scores_stay_above_the_floor(tmp_path, place_index) -> None:

@@ -14,14 +14,9 @@ import re
 import pytest
 
 from layers.corpus import iter_documents
-from layers.extract import (
-    MAX_SENTENCE,
-    STAGE_WORD_RE,
-    quote_holds_name,
-    records_from_bytes,
-    records_from_text,
-)
+from layers.extract import STAGE_WORD_RE, quote_holds_name, records_from_bytes, records_from_text
 from layers.model import Record, Stage
+from layers.quotes import MAX_SENTENCE
 from layers.reader import normalise, read_document
 
 P, R, U, C = Stage.PROPOSED, Stage.PREPARATORY, Stage.UNDER_CONSTRUCTION, Stage.COMPLETED
@@ -66,12 +61,13 @@ def test_a_quote_holds_the_name_and_the_whole_stage_word(text, name, stage, quot
     assert mention.quote.end <= mention.sentence.end
 
 
-def test_landmarks_are_reported_per_mention() -> None:
-    text = "依托绿水食品工业园,发展农产品加工。2026年,绿水食品工业园扩建工程开工。"
-    (planned, landmark) = sorted(
-        _records(text)["绿水食品工业园"].mentions, key=lambda m: m.stage.rank
-    )
+def test_a_landmark_speaks_only_for_a_project_the_text_says_nothing_else_of() -> None:
+    """依托X makes X an existing facility, unless the document states X's own stage."""
+    alone = _records("依托绿水食品工业园,发展农产品加工。")["绿水食品工业园"]
+    ((landmark),) = alone.mentions
     assert (landmark.stage, landmark.reported) == (C, True)
+    text = "依托绿水食品工业园,发展农产品加工。2026年,绿水食品工业园扩建工程开工。"
+    (planned,) = _records(text)["绿水食品工业园"].mentions
     assert (planned.stage, planned.reported, planned.years) == (U, False, (2026,))
 
 

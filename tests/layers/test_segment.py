@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layers.segment import annual_year, split_clauses, years_in
+from layers.segment import annual_year, split_clauses, unwrap, years_in
 
 
 def _years_of(text: str, needle: str, *, doc_year: int | None = 2021) -> tuple[int, ...]:
@@ -85,3 +85,31 @@ def test_each_clause_knows_where_its_dated_sentence_begins() -> None:
     assert context("B水库") == "2021年,A水库开工。B水库加快建设。"  # the row's year label
     assert context("C水库") == "C水库建成。"  # 今年… opens a sentence but labels no row
     assert context("2022年开工") == "D水库,2022年开工。"  # a clause naming its own year
+
+
+def test_a_review_heading_alone_on_its_line_opens_a_section() -> None:
+    """Copies often lose a heading's number: "2022年工作回顾" still opens the review."""
+    text = "政府工作报告\n2022年工作回顾\nA公园有序推进。\n"
+    clause = next(c for c in split_clauses(text, doc_year=2023) if "A公园" in text[c.start : c.end])
+    assert (clause.reported, clause.years) == (True, (2022,))
+
+
+def test_a_five_year_review_heading_dates_to_the_period_end() -> None:
+    text = "一、十三五简要回顾\n五年来,A水库建成。"
+    clause = next(c for c in split_clauses(text, doc_year=2021) if "A水库" in text[c.start : c.end])
+    assert (clause.reported, clause.years) == (True, (2020,))
+
+
+def test_counted_industries_are_not_a_heading() -> None:
+    text = "一、2021年工作回顾\n一、二、三产业分别增长5%、6%。A园区建成。"
+    clause = next(c for c in split_clauses(text, doc_year=2022) if "A园区" in text[c.start : c.end])
+    assert (clause.reported, clause.years) == (True, (2021,))
+
+
+def test_unwrap_joins_only_the_lines_of_a_fixed_width_copy() -> None:
+    page = "各县区加快推进重点项目建设完成投资计划任务的百分之一百一十" * 6
+    wrapped = "\n".join(page[i : i + 29] for i in range(0, len(page), 29))
+    assert "\n" not in unwrap(wrapped)
+    assert len(unwrap(wrapped)) == len(wrapped)  # offsets are kept
+    table = "2021年重点项目\n责任单位:市交通局\n148.抓好A水库建设。\n149.推进B公园建设。"
+    assert unwrap(table) == table
