@@ -78,6 +78,8 @@ _QUALIFIER_RE = re.compile(
 _SECTION_RE = re.compile(
     r"(?:[（(](?P<paren>[^（()）]{1,12})段[）)]|(?P<plain>[^段（()）]{2,30})段)$"
 )
+# Words a county's own plan uses for its seat town: "S106城区至中敖".
+_OWN_SEAT_WORDS = frozenset({"城区", "主城区", "中心城区", "县城", "市区", "城关"})
 _NODE_SPLIT_RE = re.compile(r"经|至|—|－|-|~|～")
 _ROAD_NUMBER_RE = re.compile(r"^[GS]\d{2,4}线?")
 _FACILITY_HEADS = tuple(
@@ -238,6 +240,11 @@ class Geocoder:
         text = text.strip()
         if len(text) < 2:
             return None
+        own = self.places.units.get(region) if region else None
+        if text in _OWN_SEAT_WORDS and own is not None and (seat := self._seat(own)) is not None:
+            county = own if own.level == "county" else None
+            return Node(text, seat, f"seat of {own.name} (the document's own {text})", county,
+                        own.adcode, own.name)  # fmt: skip
         rows = self.gazetteer.lookup(text)
         if len(rows) == 1:
             return self._gazetteer_node(text, rows.iloc[0])

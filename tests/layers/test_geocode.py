@@ -221,3 +221,14 @@ def test_length_is_measured_in_a_projected_crs() -> None:
         shapely.Point(108, 31), shapely.Point(108, 32)
     )
     assert line_length_km(line) == pytest.approx(expected, rel=0.01)
+
+
+def test_a_numbered_road_with_its_stretch_runs_from_the_seat_to_the_town(geocoder) -> None:
+    # "S106城区至中敖" in 大足's own report: 城区 is 大足's seat, 中敖 its town.
+    loc = geocoder.locate(name="S106", category="highway", endpoints=["城区", "中敖"],
+                          counties=["大足区"], jurisdiction="500111")  # fmt: skip
+    assert loc.precision == "route"
+    assert loc.nodes == ("大足区", "中敖镇")
+    assert "the document's own 城区" in loc.method
+    start = shapely.Point(loc.geometry.coords[0])
+    assert start.distance(geocoder.seats.set_index("adcode").geometry["500111"]) < 1e-9
