@@ -375,7 +375,7 @@ class Geocoder:
         self, slots: list[list[Node]], *, region: str | None
     ) -> tuple[list[Node], int]:
         readings = math.prod(len(s) for s in slots) if slots else 0
-        if readings == 0 or readings > _MAX_READINGS:
+        if readings == 0 or readings > _MAX_READINGS or len(slots) < 2:
             return [slot[0] for slot in slots], readings
         region_point = self._region_point(region)
         best: tuple[float, list[Node]] | None = None

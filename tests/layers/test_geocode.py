@@ -232,3 +232,9 @@ def test_a_numbered_road_with_its_stretch_runs_from_the_seat_to_the_town(geocode
     assert "the document's own 城区" in loc.method
     start = shapely.Point(loc.geometry.coords[0])
     assert start.distance(geocoder.seats.set_index("adcode").geometry["500111"]) < 1e-9
+
+
+def test_a_stretch_with_one_place_found_is_no_route_and_no_error(geocoder) -> None:
+    loc = geocoder.locate(name="S303", category="highway", endpoints=["中敖", "不存在的地方"],
+                          counties=["大足区"], jurisdiction="500111")  # fmt: skip
+    assert loc.precision == "county" and loc.counties == ("大足区",)
