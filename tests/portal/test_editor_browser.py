@@ -142,7 +142,11 @@ def _draw_point_for(page, record_text: str) -> None:
     page.keyboard.press("Enter")
     page.wait_for_function(_RECORD_SHOWS_JS, arg=record_text, timeout=30_000)
     page.wait_for_timeout(1000)  # the record's own location choices replace the previous ones
-    page.get_by_text("在地图上画点或线").click()
+    choice = page.get_by_role(
+        "combobox", name="位置"
+    )  # a select box: names never render as markdown
+    choice.click()
+    page.get_by_role("option", name="在地图上画点或线").click()
     iframe = page.locator('iframe[title="streamlit_folium.st_folium"]')
     iframe.first.wait_for(timeout=30_000)
     frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').last
