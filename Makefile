@@ -27,10 +27,15 @@ prepare: $(STAMP)
 run: prepare
 	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
 
-# mypy first (layers/ type-checks; the record model and progress strictly), then pytest.
+# The system packages and the PostGIS test server first (scripts/system_setup.sh
+# installs and starts them as root, else stops with the command to run), then mypy
+# (layers/ type-checks; the record model and progress strictly), then pytest, where
+# REQUIRE_* turn a skipped browser or PostGIS test into a failure.
 test: $(STAMP)
+	bash scripts/system_setup.sh
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest
+	set -a && . build/test.env && set +a && \
+	  REQUIRE_BROWSER=1 REQUIRE_POSTGIS=1 $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
