@@ -19,7 +19,6 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
@@ -38,23 +37,13 @@ from layers.progress import (
     statements_from_records,
 )
 from layers.resolve import Project, resolve_projects
+from layers.schema import DOCUMENT_COLUMNS, MENTION_COLUMNS, PROJECT_COLUMNS, Tables
 
 logger = logging.getLogger(__name__)
 
 LIST_SEPARATOR = "|"
 # The as-of columns (DESIGN.md, fixed): what exports and the portal show for a year.
 AS_OF_COLUMNS = ("known_stage", "planned_stage", "target_year", "overdue", "info_date")
-PROJECT_COLUMNS = (
-    "project_id", "name", "category", "status", "target_year", "counties", "precision",
-    "geocode_method", "doc_ids", "quote", "length_km", "aliases", "endpoints",
-    "known_stage", "planned_stage", "target_stage", "overdue", "info_date", "as_of_year",
-    "first_year", "latest_doc", "located_counties", "statements",
-)  # fmt: skip
-DOCUMENT_COLUMNS = ("doc_id", "title", "issuer", "jurisdiction", "adcode", "issued", "kind",
-                    "file", "sha256", "records")  # fmt: skip
-MENTION_COLUMNS = ("project_id", "doc_id", "status", "year", "years", "reported", "quote",
-                   "char_start", "char_end", "sentence", "sentence_start",
-                   "sentence_end")  # fmt: skip
 
 
 def document_info(entry: CatalogEntry) -> DocumentRef:
@@ -167,15 +156,6 @@ def mention_frame(projects: Sequence[Project]) -> pd.DataFrame:
     for column in ("year", "char_start", "char_end", "sentence_start", "sentence_end"):
         frame[column] = frame[column].astype("Int64")
     return frame
-
-
-@dataclass
-class Tables:
-    """Everything the store holds, before it is split into one layer per category."""
-
-    projects: gpd.GeoDataFrame
-    mentions: pd.DataFrame
-    documents: pd.DataFrame
 
 
 def tables_from_documents(

@@ -25,7 +25,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from layers import GEODATA_DIR, REPO_ROOT
-from layers.assemble import Tables, tables_from_documents
+from layers.assemble import tables_from_documents
 from layers.codec import record_to_json, records_from_json
 from layers.corpus import CatalogEntry, Document, iter_documents
 from layers.corrections import Correction, corrections_frame, empty_corrections
@@ -33,7 +33,7 @@ from layers.errors import StoreError
 from layers.geocode import Geocoder
 from layers.intake import IntakeError, Problem, UploadedText
 from layers.model import Record
-from layers.schema import CORRECTION_SCHEMA, UPLOAD_SCHEMA, typed
+from layers.schema import CORRECTION_SCHEMA, UPLOAD_SCHEMA, Tables, typed
 from layers.store import (
     BuildResult,
     StoreContents,

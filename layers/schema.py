@@ -7,11 +7,34 @@ the layers agree on what a column holds. No I/O here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from layers.assemble import DOCUMENT_COLUMNS, MENTION_COLUMNS, PROJECT_COLUMNS
+# The columns assembly writes and the store keeps (checked against the schema below).
+PROJECT_COLUMNS = (
+    "project_id", "name", "category", "status", "target_year", "counties", "precision",
+    "geocode_method", "doc_ids", "quote", "length_km", "aliases", "endpoints",
+    "known_stage", "planned_stage", "target_stage", "overdue", "info_date", "as_of_year",
+    "first_year", "latest_doc", "located_counties", "statements",
+)  # fmt: skip
+DOCUMENT_COLUMNS = ("doc_id", "title", "issuer", "jurisdiction", "adcode", "issued", "kind",
+                    "file", "sha256", "records")  # fmt: skip
+MENTION_COLUMNS = ("project_id", "doc_id", "status", "year", "years", "reported", "quote",
+                   "char_start", "char_end", "sentence", "sentence_start",
+                   "sentence_end")  # fmt: skip
+
+
+@dataclass
+class Tables:
+    """Everything the store holds, before it is split into one layer per category."""
+
+    projects: gpd.GeoDataFrame
+    mentions: pd.DataFrame
+    documents: pd.DataFrame
+
 
 LAYER_NAMES = {
     "highway": "highways",

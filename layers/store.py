@@ -38,7 +38,6 @@ import pandas as pd
 import pyogrio
 
 from layers import BUILD_DIR
-from layers.assemble import Tables
 from layers.corrections import (
     Correction,
     applied_count,
@@ -59,6 +58,7 @@ from layers.schema import (
     PROJECT_SCHEMA,
     TABLE_SCHEMAS,
     UPLOAD_SCHEMA,
+    Tables,
     plain_dtypes,
     typed,
     typed_projects,

@@ -36,10 +36,11 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers import REPO_ROOT
-from layers.assemble import DOCUMENT_COLUMNS, MENTION_COLUMNS, Tables, tables_from_documents
+from layers.assemble import tables_from_documents
 from layers.benchmark import machine_summary, markdown_table, publish
 from layers.corpus import iter_documents
 from layers.geocode import load_geocoder
+from layers.schema import DOCUMENT_COLUMNS, MENTION_COLUMNS, Tables
 from layers.store import PROJECT_SCHEMA, StoreLocation, typed_projects, write_store
 from portal.mapcomponent import DRAWN_PROJECTS_JS as DRAWN_JS
 

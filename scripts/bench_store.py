@@ -29,11 +29,12 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from layers.assemble import Tables, tables_from_documents
+from layers.assemble import tables_from_documents
 from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, publish
 from layers.corpus import Document, iter_documents
 from layers.geocode import load_geocoder
 from layers.mentions import HEADS
+from layers.schema import Tables
 from layers.store import StoreLocation, read_store, write_store
 
 _STEMS = "甲乙丙丁戊己庚辛壬癸"

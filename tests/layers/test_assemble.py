@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 
-from layers.assemble import PROJECT_COLUMNS, mention_frame
+from layers.assemble import mention_frame
 from layers.corpus import iter_documents
 from layers.extract import records_from_bytes
 from layers.geocode import PRECISIONS
 from layers.resolve import resolve_projects
+from layers.schema import PROJECT_COLUMNS
 
 FIXED = {"project_id", "name", "category", "status", "target_year", "counties", "precision",
          "geocode_method", "doc_ids", "quote"}  # fmt: skip
