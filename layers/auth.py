@@ -74,17 +74,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 """Why a sign-in is refused, in Chinese and English (``layers`` cannot reach
-``portal.i18n``, and a refusal is shown in both languages like an upload's)."""
+``portal.i18n``; a refusal is shown in both languages like an upload's)."""
+
+
+def message_in(lang: str, code: str, **params: object) -> str:
+    """The refusal ``code`` in one language (``zh`` or ``en``), filled with ``params``."""
+    zh, en = MESSAGES[code]
+    return (en if lang == "en" else zh).format(**params)
 
 
 def message(code: str, **params: object) -> str:
     """The refusal ``code`` in both languages, ``中文 / English``, filled with ``params``.
 
-    Both halves go into one string so the :class:`AuthError` carries the whole
-    message and the page needs no lookup (the same form as upload refusals).
+    The one-line form an :class:`AuthError` carries (logs, tracebacks, callers
+    without a page language); a page shows :meth:`SignInError.lines` instead.
     """
-    zh, en = MESSAGES[code]
-    return f"{zh.format(**params)} / {en.format(**params)}"
+    return f"{message_in('zh', code, **params)} / {message_in('en', code, **params)}"
+
+
+class SignInError(AuthError):
+    """A sign-in refusal that a page can show in its own language first.
+
+    ``str(error)`` is the bilingual one-liner of :func:`message`, so every caller
+    that prints an :class:`AuthError` keeps working; :meth:`lines` gives the
+    page's language first and the other after it, as upload refusals are shown.
+    """
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(message(code, **params))
+
+    def text(self, lang: str) -> str:
+        """The refusal in ``lang`` alone."""
+        return message_in(lang, self.code, **self.params)
+
+    def lines(self, lang: str) -> tuple[str, str]:
+        """(the refusal in ``lang``, the refusal in the other language)."""
+        other = "zh" if lang == "en" else "en"
+        return self.text(lang), self.text(other)
 
 
 def hash_password(password: str) -> str:
@@ -123,7 +151,7 @@ def parse_editors(text: str) -> dict[str, str]:
         name, _, encoded = entry.partition(":")
         if not name.strip() or not encoded.strip().startswith("$argon2"):
             shown = repr(name.strip()[:40] or "?")  # the name only, never the hash or a password
-            raise AuthError(message("editors_malformed", env=EDITORS_ENV, name=shown))
+            raise SignInError("editors_malformed", env=EDITORS_ENV, name=shown)
         editors[name.strip()] = encoded.strip()
     return editors
 
@@ -266,10 +294,10 @@ def verify_editor(
     """
     name = name.strip()
     if not editors:
-        raise AuthError(message("no_editors"))
+        raise SignInError("no_editors")
     wait = limiter.reserve(name, client, now=now())
     if wait > 0:
-        raise AuthError(message("wait", seconds=max(1, math.ceil(wait))))
+        raise SignInError("wait", seconds=max(1, math.ceil(wait)))
     signed_in = False
     try:
         # An unknown name is checked against a dummy hash: the same cost, no hint.
@@ -280,5 +308,5 @@ def verify_editor(
         else:
             limiter.failed(name, client, now=now())
     if not signed_in:
-        raise AuthError(message("wrong"))
+        raise SignInError("wrong")
     return name

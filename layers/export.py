@@ -1,18 +1,52 @@
 """Exports of a selection in every format a GIS user or a planning office asks for.
 
-``geojson`` one FeatureCollection (RFC 7946, WGS-84), every project with its layer.
-``gpkg``    one layer per category plus the mentions and documents behind them.
+Layers: one geometry type each
+------------------------------
+A GIS reads a layer as one geometry type. A category mixes them (a highway is a
+line, but one known only by its county is that county's polygon), so every
+spatial export splits each category by shape (:func:`export_layers`):
+
+``<layer>``        the category's own shape: lines for ``highways`` and
+                   ``railways``, points for ``reservoirs``, ``parks``,
+                   ``industrial_zones`` and ``other``; the unlocated projects of
+                   the category are here too, with no geometry (GeoPackage,
+                   GeoJSON), so nothing is dropped for lack of a place;
+``<layer>_area``   the projects known only by an area (a county's or a
+                   prefecture's polygon, precision ``county``/``city``);
+``<layer>_point``  points in a line layer (a road section named after a town);
+``<layer>_line``   lines in a point layer (a line an editor drew for a reservoir).
+
+Each declares its type (``LineString``, ``Point``, ``MultiPolygon`` …, never
+"Unknown"); where single and multi-part shapes mix, all are made multi-part. The
+``<layer>`` table is always written, the others only when they hold something.
+
+Formats
+-------
+``geojson`` to a ``.geojson`` path: one FeatureCollection (RFC 7946, WGS-84), every
+            project with its ``category`` and its ``layer`` as above (DESIGN.md
+            fixes this file). To a ``.zip`` path (the portal's download,
+            :data:`SUFFIXES`): one FeatureCollection per layer, which QGIS opens
+            as it is, and a readme.
+``gpkg``    one table per layer, plus the mentions and documents behind them.
 ``csv``     one row per project, geometry as WKT, UTF-8 with a byte-order mark so
             Excel shows Chinese correctly, rows ending in CRLF (RFC 4180).
 ``xlsx``    sheets for projects, mentions and documents (no geometry: a county
             polygon does not fit in a cell; precision and method say where it is).
-``kml``     for Google Earth and 奥维 (Ovi) users: name, status and method per placemark.
-``shp``     a zip with one shapefile per layer and geometry type (a shapefile holds
-            one type), a ``.cpg`` declaring UTF-8 so ArcGIS and QGIS read Chinese
-            names, field names cut to 10 characters with the mapping in a readme,
-            and the unlocated projects in a CSV.
+``kml``     for Google Earth and 奥维 (Ovi) users: a folder per layer, a style per
+            stage in the map's colours, a description per placemark (stage as of
+            the year, target, how it was located, quote, source documents) —
+            see :mod:`layers.kml`.
+``shp``     a zip with one shapefile per layer (a shapefile holds one type), a
+            ``.cpg`` declaring UTF-8 so ArcGIS and QGIS read Chinese names, field
+            names cut to 10 characters with the mapping in a readme, and the
+            unlocated projects in a CSV.
 
-CSV and Excel can have Chinese column headers (``headers="zh"``).
+CSV and Excel can have Chinese column headers (``headers="zh"``), and then their
+codes are Chinese words too (建成, 高速公路, 示意线路, 是/否, the method in Chinese:
+:func:`layers.wording.export_words`); with English headers they keep the codes
+DESIGN.md fixes. The KML's descriptions are written in the headers' language.
+GeoJSON, GeoPackage and shapefile attributes are data for programs and keep the
+codes.
 
 Spreadsheets run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return as a formula (CSV injection: a document line such as
@@ -30,41 +64,48 @@ formula here:
 
 Only text cells change: numbers (a negative number in a numeric column too) stay
 numbers. GeoJSON, GeoPackage, KML and shapefile attributes are typed data, not
-spreadsheets, and are written unchanged.
+spreadsheets, and are written unchanged (KML descriptions are HTML-escaped).
 
 Every format with a place for it says where the data come from (:func:`data_sources`),
 because the licences of the township, village and station points ask for credit
-wherever they are shown: the shapefile zip's readme, the GeoJSON collection's
+wherever they are shown: the zips' readmes, the GeoJSON collections'
 ``description``, each GeoPackage layer's description, the Excel file's
 properties and the KML document's ``<description>``. A CSV has no such place.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import tempfile
 import warnings
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
 from openpyxl.worksheet.worksheet import Worksheet
+from shapely.geometry.base import BaseGeometry
 
 from layers.admin import boundary_source_label
 from layers.errors import StoreError
+from layers.kml import write_kml
 from layers.localities import ATTRIBUTION
 from layers.store import LAYER_NAMES, plain_dtypes
+from layers.wording import export_words
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("geojson", "gpkg", "csv", "xlsx", "kml", "shp")
-SUFFIXES = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "xlsx": ".xlsx",
+SUFFIXES = {"geojson": ".geojson.zip", "gpkg": ".gpkg", "csv": ".csv", "xlsx": ".xlsx",
             "kml": ".kml", "shp": ".zip"}  # fmt: skip
+"""The name a download of each format gets: GeoJSON as a zip of one file per layer
+(a ``.zip`` path makes :func:`export_selection` write that; a ``.geojson`` path
+writes the single FeatureCollection DESIGN.md fixes)."""
 HEADERS_ZH = {
     "project_id": "项目编号", "name": "项目名称", "category": "类别", "status": "状态",
     "target_year": "目标年份", "counties": "所在区县", "precision": "定位精度",
@@ -92,10 +133,14 @@ SHAPEFILE_FIELDS = {
     "latest_doc": "latest_doc", "located_counties": "loc_county", "statements": "statements",
     "as_of_year": "as_of_yr",
 }  # fmt: skip
-_FAMILIES = {
-    "Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line",
-    "Polygon": "polygon", "MultiPolygon": "polygon",
-}  # fmt: skip
+MAIN_SHAPE = {"highway": "line", "railway": "line", "reservoir": "point", "park": "point",
+              "industrial_zone": "point", "other": "point"}  # fmt: skip
+"""The shape of each category's own layer (``<layer>``); other shapes get a suffix."""
+SHAPES = ("point", "line", "area")
+_SINGLE_MULTI = {"point": ("Point", "MultiPoint"), "line": ("LineString", "MultiLineString"),
+                 "area": ("Polygon", "MultiPolygon")}  # fmt: skip
+_SHAPE_OF = {name: shape for shape, names in _SINGLE_MULTI.items() for name in names}
+_SHAPE_OF_DIMENSION = {0: "point", 1: "line", 2: "area"}
 
 
 # The first characters that make a spreadsheet read a cell as a formula (OWASP, CSV
@@ -182,20 +227,181 @@ def _text_cells_as_text(sheet: Worksheet) -> None:
                 cell.quotePrefix = True
 
 
+# ------------------------------------------------------------------ layers by shape
+
+
+@dataclass(frozen=True)
+class ExportLayer:
+    """One layer of a spatial export: one category, one declared geometry type.
+
+    Attributes
+    ----------
+    name
+        ``highways``, ``highways_area``, ``reservoirs_line`` … (see the module docstring).
+    category, shape
+        The category code and ``point``, ``line`` or ``area``.
+    geometry_type
+        What the layer declares: ``Point``, ``MultiLineString``, ``MultiPolygon`` …
+    projects
+        Its projects, each geometry of ``geometry_type`` (or None: unlocated).
+    """
+
+    name: str
+    category: str
+    shape: str
+    geometry_type: str
+    projects: gpd.GeoDataFrame
+
+    @property
+    def description(self) -> str:
+        """What the layer holds, in English (for a GeoPackage layer's description)."""
+        what = {"point": "points", "line": "lines",
+                "area": "areas: projects known only by their county or prefecture"}  # fmt: skip
+        return f"{self.category} projects, {what[self.shape]} ({self.geometry_type})"
+
+
+def layer_name(category: str, shape: str) -> str:
+    """ "highways" for a highway line, "highways_area" for a county polygon, and so on."""
+    base = LAYER_NAMES[category]
+    return base if MAIN_SHAPE[category] == shape else f"{base}_{shape}"
+
+
+def _shape(geometry: BaseGeometry | None, main: str) -> str:
+    """Which layer a geometry goes to: its kind, by dimension for a collection."""
+    if geometry is None or geometry.is_empty:
+        return main
+    shape = _SHAPE_OF.get(geometry.geom_type)
+    if shape is not None:
+        return shape
+    return _SHAPE_OF_DIMENSION[int(shapely.get_dimensions(geometry))]
+
+
+def _as_shape(geometry: BaseGeometry | None, shape: str, *, multi: bool) -> BaseGeometry | None:
+    """``geometry`` as the layer's declared type: promoted to multi-part if ``multi``.
+
+    A collection keeps its parts of the layer's dimension (a collection only
+    reaches a layer through its highest dimension).
+    """
+    if geometry is None or geometry.is_empty:
+        return None
+    single, _multi = _SINGLE_MULTI[shape]
+    if geometry.geom_type == "GeometryCollection":
+        dimension = {"point": 0, "line": 1, "area": 2}[shape]
+        parts = [p for p in shapely.get_parts(geometry) if shapely.get_dimensions(p) == dimension]
+        geometry = shapely.union_all(parts) if shape == "area" else _joined(parts, shape)
+        multi = multi or geometry.geom_type != single
+    if not multi or geometry.geom_type != single:
+        return geometry
+    make = {"point": shapely.MultiPoint, "line": shapely.MultiLineString,
+            "area": shapely.MultiPolygon}[shape]  # fmt: skip
+    return make([geometry])
+
+
+def _joined(parts: list[BaseGeometry], shape: str) -> BaseGeometry:
+    singles = [q for p in parts for q in shapely.get_parts(p)]
+    if len(singles) == 1:
+        return singles[0]
+    return shapely.MultiPoint(singles) if shape == "point" else shapely.MultiLineString(singles)
+
+
+def export_layers(projects: gpd.GeoDataFrame) -> list[ExportLayer]:
+    """The projects as layers of one declared geometry type each, in category order.
+
+    Each category's own layer comes first and is always there (empty when the
+    selection has none, holding the unlocated projects with no geometry); the
+    other shapes follow only when some project has them. A layer where single
+    and multi-part shapes mix declares the multi-part type and holds only that.
+    """
+    out: list[ExportLayer] = []
+    for category in LAYER_NAMES:
+        part = projects[projects["category"] == category]
+        main = MAIN_SHAPE[category]
+        shapes = pd.Series([_shape(g, main) for g in part.geometry], index=part.index,
+                           dtype=object)  # fmt: skip
+        for shape in (main, *(s for s in SHAPES if s != main)):
+            rows = part[(shapes == shape).to_numpy()]
+            if rows.empty and shape != main:
+                continue
+            single, multi_type = _SINGLE_MULTI[shape]
+            kinds = {g.geom_type for g in rows.geometry if g is not None and not g.is_empty}
+            multi = bool(kinds - {single})
+            geometries = [_as_shape(g, shape, multi=multi) for g in rows.geometry]
+            frame = gpd.GeoDataFrame(rows.drop(columns="geometry"), geometry=geometries,
+                                     crs="EPSG:4326")  # fmt: skip
+            out.append(ExportLayer(layer_name(category, shape), category, shape,
+                                   multi_type if multi else single, frame))  # fmt: skip
+    return out
+
+
+def _layers_readme(title: str, written: list[ExportLayer], notes: list[str]) -> str:
+    """A zip's readme: what each file is, the naming scheme, notes, then the credits."""
+    lines = [
+        title,
+        "",
+        "One layer per category and geometry type, each declaring its type:",
+        *(f"  {layer.name:<22} {layer.geometry_type:<16} {len(layer.projects)} project(s)"
+          for layer in written),
+        "",
+        "<layer> holds the category's own shape (lines for highways and railways, points",
+        "for the others); <layer>_area the projects known only by their county or",
+        "prefecture (its polygon); <layer>_point and <layer>_line any other shape.",
+        "Coordinates are WGS-84 (EPSG:4326). Lines are schematic: they run through the",
+        "places the plans name, not along the built road or track.",
+        *notes,
+        "",
+        "Sources and licences:",
+        *(f"  {line}" for line in data_sources()),
+    ]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------ formats
+
+
 def _write_geojson(projects: gpd.GeoDataFrame, out: Path) -> None:
-    pyogrio.write_dataframe(plain_dtypes(projects), out, driver="GeoJSON", layer="projects",
+    """The single FeatureCollection of DESIGN.md, every feature naming its layer."""
+    names = [layer_name(c, _shape(g, MAIN_SHAPE.get(c, "point")))
+             if c in LAYER_NAMES else str(c)
+             for c, g in zip(projects["category"], projects.geometry, strict=True)]  # fmt: skip
+    labelled = projects.assign(layer=names)
+    pyogrio.write_dataframe(plain_dtypes(labelled), out, driver="GeoJSON", layer="projects",
                             geometry_type="Unknown",
                             layer_options={"RFC7946": "YES",
                                            "DESCRIPTION": _sources_line()})  # fmt: skip
 
 
-def _write_gpkg(projects, mentions, documents, out: Path) -> None:
+def _write_geojson_zip(layers: list[ExportLayer], out: Path) -> None:
+    """One FeatureCollection per layer (a GeoJSON file declares no geometry type, but
+    a file of one type opens in QGIS as one layer), and a readme."""
+    written = []
+    with (
+        tempfile.TemporaryDirectory(prefix="geojson_") as tmp,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for layer in layers:
+            if layer.projects.empty:
+                continue
+            path = Path(tmp) / f"{layer.name}.geojson"
+            pyogrio.write_dataframe(plain_dtypes(layer.projects), path, driver="GeoJSON",
+                                    layer=layer.name, geometry_type=layer.geometry_type,
+                                    layer_options={"RFC7946": "YES",
+                                                   "DESCRIPTION": _sources_line()})  # fmt: skip
+            archive.write(path, path.name)
+            written.append(layer)
+        notes = ["Unlocated projects are in their category's <layer>.geojson, with a null "
+                 "geometry."]  # fmt: skip
+        archive.writestr("readme.txt", _layers_readme("Plan projects: GeoJSON export", written,
+                                                      notes))  # fmt: skip
+
+
+def _write_gpkg(layers: list[ExportLayer], mentions, documents, out: Path) -> None:
     out.unlink(missing_ok=True)
-    for category, layer in LAYER_NAMES.items():
-        part = projects[projects["category"] == category]
-        pyogrio.write_dataframe(plain_dtypes(part), out, layer=layer, driver="GPKG",
-                                geometry_type="Unknown",
-                                layer_options={"DESCRIPTION": _sources_line()})  # fmt: skip
+    for layer in layers:
+        pyogrio.write_dataframe(
+            plain_dtypes(layer.projects), out, layer=layer.name, driver="GPKG",
+            geometry_type=layer.geometry_type,
+            layer_options={"DESCRIPTION": f"{layer.description}. {_sources_line()}"},
+        )  # fmt: skip
     pyogrio.write_dataframe(plain_dtypes(mentions), out, layer="mentions", driver="GPKG")
     pyogrio.write_dataframe(plain_dtypes(documents), out, layer="documents", driver="GPKG")
 
@@ -208,7 +414,7 @@ def _table_with_wkt(projects: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _write_csv(projects: gpd.GeoDataFrame, out: Path, *, headers: str) -> None:
-    table = _neutralised(_table_with_wkt(projects))
+    table = _neutralised(export_words(_table_with_wkt(projects), lang=headers))
     _headers(table, headers).to_csv(out, index=False, encoding="utf-8-sig",
                                     lineterminator=CSV_LINE_END)  # fmt: skip
 
@@ -221,78 +427,68 @@ def _write_xlsx(projects, mentions, documents, out: Path, *, headers: str) -> No
             (pd.DataFrame(projects.drop(columns="geometry")), mentions, documents), names,
             strict=True,
         ):  # fmt: skip
-            _headers(plain_dtypes(frame), headers).to_excel(writer, sheet_name=sheet, index=False)
+            words = export_words(plain_dtypes(frame), lang=headers)
+            _headers(words, headers).to_excel(writer, sheet_name=sheet, index=False)
             _text_cells_as_text(writer.sheets[sheet])
         writer.book.properties.description = "\n".join(data_sources())
 
 
-def _write_kml(projects: gpd.GeoDataFrame, out: Path) -> None:
-    located = projects[projects.geometry.notna()]
-    pyogrio.write_dataframe(plain_dtypes(located), out, driver="KML", layer="projects",
-                            geometry_type="Unknown",
-                            dataset_options={"NameField": "name"})  # fmt: skip
-    # GDAL's KML driver has no option for it: the document's <description> goes in
-    # first, where the KML schema wants it (before the Schema and the features).
-    text = out.read_text(encoding="utf-8")
-    opening = '<Document id="root_doc">'
-    credits = xml_escape("\n".join(data_sources()))
-    if opening in text:
-        text = text.replace(opening, f"{opening}\n<description>{credits}</description>", 1)
-        out.write_text(text, encoding="utf-8")
+def _write_kml(layers: list[ExportLayer], documents: pd.DataFrame, out: Path, *,
+               lang: str) -> None:  # fmt: skip
+    """A folder per layer, a style per stage, a description per placemark (:mod:`layers.kml`)."""
+    unlocated = sum(int(layer.projects.geometry.isna().sum()) for layer in layers)
+    credits = list(data_sources())
+    if unlocated:
+        credits.append(
+            f"{unlocated} unlocated project(s) have no place on a map and are not in this "
+            "file; the CSV, Excel and GeoPackage exports list them."
+        )
+    title = "规划项目" if lang == "zh" else "Plan projects"
+    parts = [(layer.name, layer.category, layer.shape, layer.projects)
+             for layer in layers if layer.projects.geometry.notna().any()]  # fmt: skip
+    write_kml(parts, documents, out, title=title, credits=credits, lang=lang)
 
 
-def _shapefile_readme(fields: dict[str, str], written: list[str], unlocated: int) -> str:
-    lines = [
-        "Plan projects: Shapefile export",
-        "",
-        "One shapefile per layer and geometry type (a shapefile holds one type):",
-        *(f"  {name}" for name in written),
-        "Text is UTF-8 (declared in each .cpg file); coordinates are WGS-84 (EPSG:4326).",
-        "Shapefile text fields hold at most 254 characters: longer quotes and",
-        "methods are cut; the GeoPackage and CSV exports keep them whole.",
-        f"Unlocated projects ({unlocated}) have no geometry and are listed in unlocated.csv.",
-        "In unlocated.csv a text that starts with = + - @, a tab or a carriage return has a",
-        "single quote (') put in front, so that no spreadsheet runs it as a formula.",
-        "",
-        "Field names (shapefile -> full name):",
-        *(f"  {short:<10} {full}" for full, short in fields.items()),
-        "",
-        "Sources and licences:",
-        *(f"  {line}" for line in data_sources()),
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _write_shp(projects: gpd.GeoDataFrame, out: Path) -> None:
+def _write_shp(layers: list[ExportLayer], projects: gpd.GeoDataFrame, out: Path) -> None:
     fields = {c: SHAPEFILE_FIELDS.get(c, c[:10]) for c in projects.columns if c != "geometry"}
-    renamed = projects.rename(columns=fields)
-    written: list[str] = []
+    written: list[ExportLayer] = []
     with (
         tempfile.TemporaryDirectory(prefix="shp_") as tmp,
         zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
     ):
-        families = renamed.geometry.geom_type.map(_FAMILIES)
-        for category, layer in LAYER_NAMES.items():
-            for family in ("point", "line", "polygon"):
-                part = renamed[(renamed["category"] == category) & (families == family)]
-                if part.empty:
-                    continue
-                stem = f"{layer}_{family}"
-                path = Path(tmp) / f"{stem}.shp"
-                with warnings.catch_warnings():  # long texts are cut; the readme says so
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    pyogrio.write_dataframe(plain_dtypes(part), path, driver="ESRI Shapefile",
-                                            encoding="UTF-8")  # fmt: skip
-                for member in sorted(Path(tmp).glob(f"{stem}.*")):
-                    archive.write(member, member.name)
-                written.append(stem)
+        for layer in layers:
+            located = layer.projects[layer.projects.geometry.notna()]
+            if located.empty:
+                continue
+            path = Path(tmp) / f"{layer.name}.shp"
+            with warnings.catch_warnings():  # long texts are cut; the readme says so
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pyogrio.write_dataframe(plain_dtypes(located.rename(columns=fields)), path,
+                                        driver="ESRI Shapefile", encoding="UTF-8",
+                                        geometry_type=layer.geometry_type)  # fmt: skip
+            for member in sorted(Path(tmp).glob(f"{layer.name}.*")):
+                archive.write(member, member.name)
+            written.append(dataclasses.replace(layer, projects=located))
         unlocated = projects[projects.geometry.isna()]
         buffer = io.StringIO()
         _neutralised(pd.DataFrame(unlocated.drop(columns="geometry"))).to_csv(
             buffer, index=False, lineterminator=CSV_LINE_END
         )
         archive.writestr("unlocated.csv", "\ufeff" + buffer.getvalue())
-        archive.writestr("readme.txt", _shapefile_readme(fields, written, len(unlocated)))
+        notes = [
+            "Text is UTF-8 (declared in each .cpg file).",
+            "Shapefile text fields hold at most 254 characters: longer quotes and",
+            "methods are cut; the GeoPackage and CSV exports keep them whole.",
+            f"Unlocated projects ({len(unlocated)}) have no geometry and are listed in "
+            "unlocated.csv.",
+            "In unlocated.csv a text that starts with = + - @, a tab or a carriage return has a",
+            "single quote (') put in front, so that no spreadsheet runs it as a formula.",
+            "",
+            "Field names (shapefile -> full name):",
+            *(f"  {short:<10} {full}" for full, short in fields.items()),
+        ]
+        archive.writestr("readme.txt", _layers_readme("Plan projects: Shapefile export", written,
+                                                      notes))  # fmt: skip
 
 
 def export_selection(
@@ -309,7 +505,9 @@ def export_selection(
 
     With ``year`` (the as-of year the selection was made for), only documents
     issued by then and their mentions go along: an export "as of 2022" quotes
-    nothing a 2024 report said.
+    nothing a 2024 report said. ``headers`` is the language of a CSV's or an
+    Excel file's headers and words and of a KML's descriptions. GeoJSON to a
+    ``.zip`` path is one file per layer, to any other path one FeatureCollection.
 
     Raises
     ------
@@ -332,17 +530,21 @@ def export_selection(
     ]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
-    if fmt == "geojson":
-        _write_geojson(projects, out)
-    elif fmt == "gpkg":
-        _write_gpkg(projects, mentions, documents, out)
-    elif fmt == "csv":
+    if fmt == "csv":
         _write_csv(projects, out, headers=headers)
     elif fmt == "xlsx":
         _write_xlsx(projects, mentions, documents, out, headers=headers)
-    elif fmt == "kml":
-        _write_kml(projects, out)
+    elif fmt == "geojson" and out.suffix.lower() != ".zip":
+        _write_geojson(projects, out)
     else:
-        _write_shp(projects, out)
+        layers = export_layers(projects)
+        if fmt == "geojson":
+            _write_geojson_zip(layers, out)
+        elif fmt == "gpkg":
+            _write_gpkg(layers, mentions, documents, out)
+        elif fmt == "kml":
+            _write_kml(layers, documents, out, lang=headers)
+        else:
+            _write_shp(layers, projects, out)
     logger.info("export %s: %d projects -> %s", fmt, len(projects), out)
     return out

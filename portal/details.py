@@ -25,6 +25,7 @@ from portal import data
 from portal.i18n import translate
 from portal.notice import notice
 from portal.state import SOURCE_KEY
+from portal.wording import DASH, method_label, or_dash
 
 PASSAGE_CHARS = 240
 """At most this many characters of context on each side of a quote's sentence."""
@@ -32,6 +33,10 @@ PASSAGE_CHARS = 240
 
 def _text(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)
+
+
+def _flag(value: object) -> bool:
+    return bool(_text(value)) and _text(value) not in {"False", "0", "0.0"}
 
 
 def _stage(value: object, lang: str) -> str:
@@ -50,22 +55,32 @@ def target_text(project: pd.Series, *, lang: str) -> str:
     return translate("target_text", lang, year=int(year), stage=translate(stage, lang))
 
 
+def _precision(value: object, lang: str) -> str:
+    text = _text(value)
+    return translate(text, lang) if text else DASH
+
+
 def project_facts(project: pd.Series, *, lang: str) -> pd.DataFrame:
-    """The project's progress and place as a two-column table, codes translated."""
+    """The project's progress and place as a two-column table, codes translated.
+
+    Every value is words in ``lang``: codes through :mod:`portal.i18n`, the
+    geocoder's method through :func:`portal.wording.method_label`, and a missing
+    value is a dash, never "None".
+    """
     rows = [
         ("category", translate(str(project["category"]), lang)),
         ("known_stage", _stage(project["known_stage"], lang)),
         ("planned_stage", _stage(project["planned_stage"], lang)
-         if _text(project["planned_stage"]) else "—"),
-        ("target", target_text(project, lang=lang) or "—"),
-        ("overdue", "⚠ " + translate("overdue", lang) if bool(project["overdue"]) else "—"),
-        ("info_date", _text(project["info_date"])),
-        ("counties", _text(project["counties"]).replace("|", "、")),
-        ("precision", translate(str(project["precision"]), lang)),
-        ("geocode_method", _text(project["geocode_method"])),
-        ("aliases", _text(project["aliases"]).replace("|", "、")),
+         if _text(project["planned_stage"]) else DASH),
+        ("target", target_text(project, lang=lang) or DASH),
+        ("overdue", "⚠ " + translate("overdue", lang) if _flag(project["overdue"]) else DASH),
+        ("info_date", or_dash(project["info_date"])),
+        ("counties", or_dash(_text(project["counties"]).replace("|", "、"))),
+        ("precision", _precision(project["precision"], lang)),
+        ("geocode_method", method_label(project["geocode_method"], lang=lang)),
+        ("aliases", or_dash(_text(project["aliases"]).replace("|", "、"))),
     ]  # fmt: skip
-    if not pd.isna(project["length_km"]):
+    if _text(project["length_km"]):
         rows.append(("length_km", f"{project['length_km']:.0f}"))
     return pd.DataFrame({"": [translate(k, lang) for k, _ in rows], " ": [v for _, v in rows]})
 
@@ -126,7 +141,7 @@ def _mention_html(row: pd.Series, citation: str, *, year: int | None, lang: str)
         f'<div class="mention" style="{style}border-left:3px solid #a0aec0;padding:2px 8px;'
         f'margin:6px 0;user-select:text">'
         f'<div style="font-size:0.85em;color:#4a5568">{html.escape(citation)}{note}</div>'
-        f"<div><b>{html.escape(voice)}</b> · {html.escape(translate(str(row['status']), lang))}"
+        f"<div><b>{html.escape(voice)}</b> · {html.escape(_stage(row['status'], lang))}"
         f"{' · ' + html.escape(years) if years else ''}</div>"
         f'<div class="quote" style="white-space:pre-wrap">{marked}</div></div>'
     )

@@ -45,9 +45,11 @@ from portal.notice import notice
 from portal.review import auto_location, render_placement, render_review_table, review_frame
 from portal.signin import signed_in_editor
 from portal.state import DRAFT_KEY, LANG_KEY, NOTICE_KEY, UPLOAD_KEY
+from portal.wording import streamlit_words_css
 
 UPLOADER_ROUND_KEY = "editor_uploader_round"
 """int: bumped after a publish so the uploader starts empty (not a widget key)."""
+KIND_LABELS = frozenset(f"kind_{k}" for k in DOCUMENT_KINDS)
 
 
 def show_refusal(exc: IntakeError, *, lang: str) -> None:
@@ -99,6 +101,7 @@ def _render_catalog(draft: dict, *, lang: str) -> None:
         jurisdiction = st.selectbox(
             translate("jurisdiction", lang), labels, accept_new_options=True,
             index=labels.index(guess.jurisdiction) if guess.jurisdiction in options else None,
+            placeholder=translate("choose_or_type", lang),
         )  # fmt: skip
         issued = st.text_input(translate("issue_date", lang), value=guess.issued)
         kinds = sorted(DOCUMENT_KINDS)
@@ -193,11 +196,9 @@ def _render_published(*, editor: str, lang: str) -> None:
     _render_store_state(published, lang=lang)
     if not len(published):
         return
-    shown = ["doc_id", "title", "issuer", "jurisdiction", "issued", "kind", "editor",
-             "published_at", "original_name", "reason"]  # fmt: skip
-    st.dataframe(published[shown], hide_index=True, width="stretch")
+    st.dataframe(published_table(published, lang=lang), hide_index=True, width="stretch")
     doc_id = st.selectbox(translate("undo", lang), list(published["doc_id"]), index=None,
-                          key="undo_doc")  # fmt: skip
+                          key="undo_doc", placeholder=translate("choose_option", lang))  # fmt: skip
     if doc_id and st.button(translate("undo", lang) + f": {doc_id}"):
         try:
             withdraw(location, doc_id, geocoder=data.load_geocoder(),
@@ -217,6 +218,19 @@ def _render_published(*, editor: str, lang: str) -> None:
 _HIDE_TRANSPORT_LIMIT = (
     '<style>[data-testid="stFileUploaderDropzoneInstructions"] {display: none;}</style>'
 )
+PUBLISHED_COLUMNS = {"doc_id": "col_doc_id", "title": "doc_title", "issuer": "col_issuer",
+                     "jurisdiction": "jurisdiction", "issued": "issued", "kind": "kind",
+                     "editor": "col_editor", "published_at": "col_published_at",
+                     "original_name": "col_original_name", "reason": "col_reason"}  # fmt: skip
+"""The published documents' columns and the labels their heads are shown with."""
+
+
+def published_table(published: pd.DataFrame, *, lang: str) -> pd.DataFrame:
+    """The published documents with headed columns and kinds in words (``lang``)."""
+    table = published[list(PUBLISHED_COLUMNS)].copy()
+    table["kind"] = [translate(f"kind_{k}", lang) if f"kind_{k}" in KIND_LABELS else k
+                     for k in table["kind"].astype(object)]  # fmt: skip
+    return table.rename(columns={c: translate(k, lang) for c, k in PUBLISHED_COLUMNS.items()})
 
 
 def render() -> None:
@@ -234,7 +248,7 @@ def render() -> None:
     if notice:
         slot.success(notice)
     round_ = st.session_state.get(UPLOADER_ROUND_KEY, 0)
-    st.html(_HIDE_TRANSPORT_LIMIT)
+    st.html(_HIDE_TRANSPORT_LIMIT + streamlit_words_css(lang=lang))
     file = st.file_uploader(translate("upload", lang, limit=UPLOAD_LIMIT_MB),
                             type=[s.lstrip(".") for s in UPLOAD_SUFFIXES],
                             key=f"{UPLOAD_KEY}_{round_}")  # fmt: skip

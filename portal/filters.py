@@ -169,13 +169,14 @@ def render_sidebar(options: FilterOptions, *, lang: str) -> Filters:
     sidebar.header(translate("filters", lang))
     prefectures = sidebar.multiselect(
         translate("prefectures", lang), list(options.counties_by_prefecture), key=PREFECTURE_KEY,
-        placeholder=translate("all", lang),
+        placeholder=translate("all", lang), select_all=False,
     )  # fmt: skip
     offered = [c for p in (prefectures or options.counties_by_prefecture)
                for c in options.counties_by_prefecture[p]]  # fmt: skip
     st.session_state[COUNTY_KEY] = [c for c in st.session_state.get(COUNTY_KEY, []) if c in offered]
     counties = sidebar.multiselect(translate("counties", lang), offered, key=COUNTY_KEY,
-                                   placeholder=translate("all", lang))  # fmt: skip
+                                   placeholder=translate("all", lang),
+                                   select_all=False)  # fmt: skip
     # Always drawn (greyed out without a county), so its state survives until one is picked.
     prefecture_level = sidebar.toggle(
         translate("prefecture_level", lang), key=PREFECTURE_LEVEL_KEY, disabled=not counties,
@@ -184,10 +185,12 @@ def render_sidebar(options: FilterOptions, *, lang: str) -> Filters:
     categories = sidebar.multiselect(
         translate("categories", lang), list(CATEGORIES), key=CATEGORY_KEY,
         format_func=lambda c: translate(c, lang), placeholder=translate("all", lang),
+        select_all=False,
     )  # fmt: skip
     statuses = sidebar.multiselect(
         translate("statuses", lang), list(STAGE_OPTIONS), key=STATUS_KEY,
         format_func=lambda s: translate(s, lang), placeholder=translate("all", lang),
+        select_all=False,
     )  # fmt: skip
     year = sidebar.slider(translate("year", lang), *options.years, key=YEAR_KEY)
     as_of = options.as_of_date(int(year))
@@ -200,7 +203,7 @@ def render_sidebar(options: FilterOptions, *, lang: str) -> Filters:
     doc_ids = sidebar.multiselect(
         translate("documents", lang), list(options.documents), key=DOC_KEY,
         format_func=lambda d: f"{d} {options.documents[d]}"[:70],
-        placeholder=translate("all", lang),
+        placeholder=translate("all", lang), select_all=False,
     )  # fmt: skip
     overdue = sidebar.toggle(translate("overdue_only", lang), key=OVERDUE_KEY)
     search = sidebar.text_input(translate("search", lang), key=SEARCH_KEY, max_chars=50)

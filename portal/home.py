@@ -25,13 +25,18 @@ from portal.presentation import (
     view_title,
 )
 from portal.state import (
+    CATEGORY_KEY,
+    CLOSE_DETAILS_KEY,
     LANG_KEY,
     MAP_KEY,
     PROJECT_LOADED_KEY,
     SELECTED_KEY,
     SOURCE_KEY,
     ZOOM_KEY,
+    ZOOM_SEQ_KEY,
+    request_zoom,
 )
+from portal.wording import streamlit_words_css
 
 MAP_HEIGHT = 640
 PRESENTATION_HEIGHT = 820
@@ -66,6 +71,7 @@ def _header() -> str:
 def render() -> None:
     """Draw the page. Expected failures (no store, bad catalog...) show as st.error."""
     lang = _header()
+    st.html(streamlit_words_css(lang=lang))  # no "Press Enter to apply" in English
     try:
         counties = data.load_corpus_counties()
         store_key = data.store_key()  # before the store: see its docstring
@@ -100,36 +106,44 @@ def render() -> None:
     _keep_in_link(lang)
     status_column = "known_stage"
     focus = view_counties if names else None
-    zoom = st.session_state.pop(ZOOM_KEY, None)
+    zoom = st.session_state.get(ZOOM_KEY)
+    map_args = {
+        "projects": contents.projects, "store_key": store_key, "counties": counties,
+        "prefectures": data.load_corpus_prefectures(), "focus": focus, "lang": lang,
+        "basemap": basemap, "status_column": status_column, "key": MAP_KEY, "zoom_to": zoom,
+        "zoom_request": int(st.session_state.get(ZOOM_SEQ_KEY, 0)),
+        "categories": filters.categories, "on_pick": _select, "on_layers": _layers_from_map,
+    }  # fmt: skip
     if presenting:
-        title = view_title(filters, options, lang=lang)
+        title = view_title(filters, options, lang=lang, count=len(selected))
         render_presentation_header(title, lang=lang)
-        render_project_map(selected, projects=contents.projects, store_key=store_key,
-                           counties=counties, focus=focus, lang=lang, basemap=basemap,
-                           status_column=status_column, height=PRESENTATION_HEIGHT,
-                           key=MAP_KEY, zoom_to=zoom)  # fmt: skip
+        render_project_map(selected, height=PRESENTATION_HEIGHT, presentation=True,
+                           selected_id=_chosen(contents.projects), **map_args)  # fmt: skip
         render_figure_export(selected, counties=counties, focus=focus, title=title, lang=lang,
-                             boundary_source=data.load_boundary_source())  # fmt: skip
+                             boundary_source=data.load_boundary_source(),
+                             documents=contents.documents)  # fmt: skip
         return
     st.markdown(f"**{summary_line(selected, year=filters.year, lang=lang)}**")
-    map_col, detail_col = st.columns([3, 2])
-    with map_col:
-        # Only clicks come back: panning and zooming must not rerun the app.
-        clicked = render_project_map(
-            selected, projects=contents.projects, store_key=store_key, counties=counties,
-            focus=focus, lang=lang, basemap=basemap, status_column=status_column,
-            height=MAP_HEIGHT, key=MAP_KEY, zoom_to=zoom,
-            selected_id=st.session_state.get(SELECTED_KEY),
-        )  # fmt: skip
-        if clicked:
-            _select(clicked)
+    chosen = _chosen(contents.projects)
+    # The map takes the whole width until a project is chosen; then the details open
+    # beside it. The map stays the first column either way, so its frame is kept (and
+    # with it the view the user panned to) when the details open or close.
+    columns = st.columns([3, 2] if chosen else [1])
+    with columns[0]:
+        render_project_map(selected, height=MAP_HEIGHT, selected_id=chosen, **map_args)
+        if not chosen:
+            st.caption(translate("details_hint", lang))
         notice(translate("map_caption", lang, n=len(view_counties),
                          source=data.load_boundary_source()), kind="caption")  # fmt: skip
     render_overview(contents, selected, lang=lang, status_column=status_column,
                     year=filters.year)  # fmt: skip
-    with detail_col:
-        render_details(contents, st.session_state.get(SELECTED_KEY), year=filters.year,
-                       lang=lang)  # fmt: skip
+    if _chosen(contents.projects) != chosen:
+        st.rerun()  # a table row chose another project: lay the page out for it
+    if chosen:
+        with columns[1]:
+            st.button(translate("close_details", lang), on_click=_close_details,
+                      key=CLOSE_DETAILS_KEY)  # fmt: skip
+            render_details(contents, chosen, year=filters.year, lang=lang)
 
 
 def summary_line(selected: pd.DataFrame, *, year: int | None, lang: str) -> str:
@@ -148,6 +162,24 @@ def _select(project_id: str) -> None:
     st.session_state.pop(SOURCE_KEY, None)
 
 
+def _close_details() -> None:
+    st.session_state.pop(SELECTED_KEY, None)
+    st.session_state.pop(SOURCE_KEY, None)
+
+
+def _layers_from_map(categories: list[str]) -> None:
+    """The map's layer switches set the sidebar's layer filter (before it is drawn)."""
+    st.session_state[CATEGORY_KEY] = categories
+
+
+def _chosen(projects: pd.DataFrame) -> str | None:
+    """The project whose details are open, if it is one of the store's (a pick is user input)."""
+    chosen = st.session_state.get(SELECTED_KEY)
+    if not chosen or not projects["project_id"].astype(str).eq(str(chosen)).any():
+        return None
+    return str(chosen)
+
+
 def _project_from_link(link: dict[str, str], projects: pd.DataFrame) -> None:
     """``?project=<id>`` opens that project's details and frames it (once per session)."""
     if st.session_state.get(PROJECT_LOADED_KEY):
@@ -156,7 +188,7 @@ def _project_from_link(link: dict[str, str], projects: pd.DataFrame) -> None:
     wanted = str(link.get("project") or "")
     if wanted and wanted in set(projects["project_id"].astype(str)):
         _select(wanted)
-        st.session_state[ZOOM_KEY] = wanted
+        request_zoom(st.session_state, wanted)
 
 
 def _keep_in_link(lang: str) -> None:

@@ -40,9 +40,9 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Include projects known only by their prefecture",
     },
     "prefecture_level_help": {
-        "zh": "选了区县时，也显示只定位到所在地市的项目（画作虚线地市轮廓）：它们可能就在该区县。",
+        "zh": "选了区县时，也显示只定位到所在地市的项目（计在地市圆标上）：它们可能就在该区县。",
         "en": "With counties picked, also show the projects placed only at their prefecture's "
-        "level (drawn as the dashed prefecture outline): they may well be in the county.",
+        "level (counted on the prefecture's badge): they may well be in the county.",
     },
     "categories": {"zh": "图层", "en": "Layers"},
     "statuses": {"zh": "已报告阶段", "en": "Reported stage"},
@@ -134,6 +134,38 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "圆点：设施或其所在乡镇的位置",
         "en": "Dot: the facility, or the township it is named after",
     },
+    # The project map's own words (portal/projectmap.py, portal/frontend/project_map).
+    "legend_badge": {
+        "zh": "数字圆标：只知所在区县或地市的项目数，环色为阶段；点击列出",
+        "en": "Numbered ring: projects known only by a county or prefecture, "
+        "ring coloured by stage; click to list them",
+    },
+    "legend_parallel": {
+        "zh": "并行的线：同一走廊上的几个项目",
+        "en": "Side-by-side lines: several projects on one corridor",
+    },
+    "map_here": {"zh": "此处 {n} 个项目", "en": "{n} projects here"},
+    "map_unit_county": {
+        "zh": "{name}：{n} 个项目只知在本区县",
+        "en": "{name}: {n} projects known only by this county",
+    },
+    "map_unit_city": {
+        "zh": "{name}：{n} 个项目只知在本地市",
+        "en": "{name}: {n} projects known only by this prefecture",
+    },
+    "map_unit_area": {
+        "zh": "{name}：{n} 个项目只知所在范围",
+        "en": "{name}: {n} projects known only by this area",
+    },
+    "map_unit_tag": {"zh": "全{name}", "en": "All {name}"},
+    "map_pick_hint": {"zh": "点击名称查看详情", "en": "Click a name for its details"},
+    "map_list_hint": {"zh": "点击列出这些项目", "en": "Click to list them"},
+    "map_total": {"zh": "合计", "en": "Total"},
+    "map_layers_hint": {
+        "zh": "勾选即筛选：与侧栏“图层”相同",
+        "en": "Ticks filter: the same as the sidebar's Layers",
+    },
+    "close_details": {"zh": "关闭详情", "en": "Close details"},
     "summary": {
         "zh": "共 {n} 个项目（截至 {year} 年：已报告建成 {done} 个，在建 {building} 个，"
         "未报告进展 {none} 个；逾期未报完成 {late} 个）",
@@ -169,6 +201,29 @@ LABELS: dict[str, dict[str, str]] = {
     "downloads": {"zh": "下载当前选择", "en": "Download this selection"},
     "format": {"zh": "格式", "en": "Format"},
     "prepare_download": {"zh": "生成 {fmt} 文件", "en": "Make the {fmt} file"},
+    # Formats in words (portal/wording.py format_label), for the picker and its buttons.
+    "format_geojson": {
+        "zh": "GeoJSON（每个图层一个文件，.zip）",
+        "en": "GeoJSON (a file per layer, .zip)",
+    },
+    "format_gpkg": {"zh": "GeoPackage（.gpkg）", "en": "GeoPackage (.gpkg)"},
+    "format_csv": {"zh": "CSV 表格（.csv）", "en": "CSV table (.csv)"},
+    "format_xlsx": {"zh": "Excel 表格（.xlsx）", "en": "Excel workbook (.xlsx)"},
+    "format_kml": {"zh": "KML（奥维、Google Earth，.kml）", "en": "KML (Google Earth, Ovi; .kml)"},
+    "format_shp": {"zh": "Shapefile（压缩包，.zip）", "en": "Shapefile (zipped, .zip)"},
+    "download_file": {"zh": "⬇ 下载 {fmt}", "en": "⬇ Download {fmt}"},
+    # Streamlit's own prompts, replaced (placeholder=…) so a Chinese page shows no English.
+    "choose_options": {"zh": "请选择（可多选）", "en": "Choose options"},
+    "choose_option": {"zh": "请选择", "en": "Choose an option"},
+    "choose_or_type": {"zh": "请选择或输入", "en": "Choose or type one"},
+    "upload_button": {"zh": "选择文件", "en": "Choose a file"},
+    # Column heads of the editors' table of published documents (portal/editor.py).
+    "col_doc_id": {"zh": "文件编号", "en": "Document id"},
+    "col_issuer": {"zh": "发布机关", "en": "Issued by"},
+    "col_editor": {"zh": "编辑", "en": "Editor"},
+    "col_published_at": {"zh": "发布时间", "en": "Published at"},
+    "col_original_name": {"zh": "上传文件名", "en": "Uploaded file"},
+    "col_reason": {"zh": "发布说明", "en": "Reason"},
     "all_area": {"zh": "全部区域", "en": "Whole area"},
     "in_year": {"zh": "{year} 年", "en": "as of {year}"},
     "basemap": {"zh": "底图", "en": "Basemap"},
@@ -189,12 +244,28 @@ LABELS: dict[str, dict[str, str]] = {
     "exit_presentation": {"zh": "退出演示", "en": "Exit"},
     "export_figure": {"zh": "导出图片（{fmt}）", "en": "Export figure ({fmt})"},
     "figure_failed": {"zh": "无法生成图片（{fmt}）", "en": "Figure ({fmt}) unavailable"},
-    "figure_sources": {
-        "zh": "资料来源：规划文件 {docs}；行政区界 {boundaries}；制图日期 {date}。线路为示意。",
-        "en": "Sources: plan documents {docs}; boundaries {boundaries}; drawn {date}. "
-        "Lines are schematic.",
+    "figure_sources_head": {"zh": "资料来源", "en": "Sources"},
+    "figure_document": {"zh": "{issuer}《{title}》，{date}", "en": "{issuer}, “{title}”, {date}"},
+    "figure_document_id": {"zh": "规划文件 {doc_id}", "en": "Plan document {doc_id}"},
+    "figure_more_documents": {"zh": "……共 {n} 份文件", "en": "… {n} documents in all"},
+    "figure_boundaries": {
+        "zh": "行政区界：{boundaries}；制图日期：{date}。",
+        "en": "Boundaries: {boundaries}; drawn {date}.",
     },
-    "zh_headers": {"zh": "中文表头", "en": "Chinese headers"},
+    "figure_badge": {
+        "zh": "圆中数字：只知道所在区县或地市的项目数（虚线为其范围，环按阶段分色）",
+        "en": "Number in a circle: projects known only by their county or prefecture "
+        "(dashed: its outline; ring: their stages)",
+    },
+    "figure_counties": {"zh": "所选区县", "en": "Counties in view"},
+    "figure_unlabelled": {
+        "zh": "另有 {n} 个项目未标注名称（避免重叠）",
+        "en": "{n} more not named (to avoid overlaps)",
+    },
+    "n_projects": {"zh": "{n} 个项目", "en": "{n} projects"},
+    "one_project": {"zh": "1 个项目", "en": "1 project"},
+    "chart_projects": {"zh": "项目数", "en": "Projects"},
+    "zh_headers": {"zh": "中文表头和用词", "en": "Chinese headers and words"},
     "years": {"zh": "年份", "en": "Years"},
     "exact": {"zh": "精确", "en": "exact"},
     "near": {"zh": "邻近（所在乡镇）", "en": "near (township)"},

@@ -5,8 +5,13 @@ streamlit-folium rebuilt and re-rendered a whole folium page on every rerun
 component is a static page (``portal/frontend/project_map``, no build step)
 that loads Leaflet from the portal's own ``/app/static`` copy, never a CDN,
 and draws what :func:`portal.projectmap.build_project_map` describes. Only a
-click on a project comes back to Python, so panning and zooming never rerun
-the app; a rerun that brings the same data redraws nothing.
+pick (a click on a project, or on a name in a badge's or a crowded spot's list)
+and a layer switch come back to Python, so panning and zooming never rerun the
+app; a rerun that brings the same data redraws nothing. Both come back through
+the component's ``on_change`` callback, which runs *before* the page script:
+the layer filter is set before the sidebar draws it (the map's switches and
+the filter are one state), and the chosen project is known before the page
+lays out its columns (the details open beside the map without an empty column).
 
 The per-store preparation (escaped names, light geometry, GCJ-02 shift for
 AMap) is cached here per store version and datum, shared by every session
@@ -16,7 +21,10 @@ each rerun would cost more than the map itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import streamlit as st
@@ -26,6 +34,7 @@ from portal.basemaps import OFFLINE, Basemap, for_basemap
 from portal.projectmap import (
     PreparedProjects,
     build_project_map,
+    categories_for_switches,
     outlines_text,
     prepare_projects,
 )
@@ -35,17 +44,19 @@ COMPONENT_NAME = "project_map"
 DRAWN_PROJECTS_JS = """() => {
   const map = window.projectMap;
   let ids = [];
-  if (map) map.eachLayer(layer => { if (layer.drawnProjects) ids = layer.drawnProjects(); });
+  if (map) map.eachLayer(layer => {
+    if (layer.drawnProjects) ids = ids.concat(layer.drawnProjects());
+  });
   return new Set(ids).size;
 }"""
-"""Run in the map's frame: how many distinct projects the canvas renderer (map.js) put on
-the canvas in its last redraw. The benchmark and the browser tests count with it, since
-there is no Leaflet layer or SVG path per project to count."""
+"""Run in the map's frame: how many distinct projects the map shows in its view after its
+last redraw: put on the canvas (points, lines), or counted on a unit's badge placed in the
+view (projects known only by a county or prefecture). The benchmark and the browser tests
+count with it, since there is no Leaflet layer or SVG path per project to count."""
 """Also how the browser tests and the benchmark find the map's iframe (its URL)."""
 
 _component = components.declare_component(COMPONENT_NAME, path=str(FRONTEND))
-_LAST_CLICK = "{key}_last_click"
-_BINARY_ARGS = ("geometries", "features")
+_BINARY_ARGS = ("geometries", "features", "base", "unit_shapes")
 
 
 def _datum(gcj02: bool) -> Basemap:
@@ -54,9 +65,13 @@ def _datum(gcj02: bool) -> Basemap:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _prepared(store_key: str, gcj02: bool, _projects: gpd.GeoDataFrame) -> PreparedProjects:
-    """The store's projects ready to draw, once per store version and datum."""
-    return prepare_projects(_projects, basemap=_datum(gcj02))
+def _prepared(
+    store_key: str, gcj02: bool, adcodes: tuple[str, ...], _projects: gpd.GeoDataFrame,
+    _counties: gpd.GeoDataFrame, _prefectures: gpd.GeoDataFrame | None,
+) -> PreparedProjects:  # fmt: skip
+    """The store's projects ready to draw, once per store version, datum and set of units."""
+    return prepare_projects(_projects, basemap=_datum(gcj02), counties=_counties,
+                            prefectures=_prefectures)  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -65,12 +80,34 @@ def _outlines(adcodes: tuple[str, ...], gcj02: bool, _counties: gpd.GeoDataFrame
     return outlines_text(for_basemap(_counties, _datum(gcj02)))
 
 
+def _on_change(
+    key: str,
+    on_pick: Callable[[str], None] | None,
+    on_layers: Callable[[list[str]], None] | None,
+    offered: Sequence[str],
+) -> None:
+    """Route what the map sent (a pick or the ticked layers) to the page's callbacks.
+
+    The value is user input from the browser: a pick is any string (the page
+    looks it up), layers are kept only when the map offered them.
+    """
+    value: Any = st.session_state.get(key)
+    if not isinstance(value, dict):
+        return
+    if value.get("project_id") and on_pick is not None:
+        on_pick(str(value["project_id"]))
+    elif isinstance(value.get("layers"), list) and on_layers is not None:
+        ticked = [str(c) for c in value["layers"]]
+        on_layers(categories_for_switches(ticked, offered))
+
+
 def render_project_map(
     selected: gpd.GeoDataFrame,
     *,
     projects: gpd.GeoDataFrame,
     store_key: str,
     counties: gpd.GeoDataFrame,
+    prefectures: gpd.GeoDataFrame | None = None,
     focus: gpd.GeoDataFrame | None,
     lang: str,
     status_column: str,
@@ -78,32 +115,39 @@ def render_project_map(
     height: int,
     key: str,
     zoom_to: str | None = None,
+    zoom_request: int = 0,
     selected_id: str | None = None,
-) -> str | None:
-    """Draw the map of ``selected`` and return the project_id of a new click on it, else None.
+    categories: Sequence[str] = (),
+    presentation: bool = False,
+    on_pick: Callable[[str], None] | None = None,
+    on_layers: Callable[[list[str]], None] | None = None,
+) -> None:
+    """Draw the map of ``selected``; a pick calls ``on_pick``, a layer switch ``on_layers``.
 
     ``projects`` are all of the store's projects (``store_key`` names their
     version): their drawing is prepared once and each rerun sends only the
-    selection. A click is new once: the component keeps returning its last
-    value on later reruns, which must not reopen a project the user has since
-    left for another one. ``zoom_to`` frames one project (once); ``selected_id``
-    is outlined above the others.
+    selection. ``counties`` and ``prefectures`` name the map and carry the
+    badges of projects known only by them. ``zoom_to`` frames one project,
+    once per ``zoom_request`` (a counter: a request survives quick reruns and is
+    not repeated by later ones); ``selected_id`` is outlined above the others. ``categories`` is the
+    layer filter the map's switches show; a switch calls ``on_layers`` with the
+    filter's new value (:func:`portal.projectmap.categories_for_switches`).
+    ``presentation`` labels the projects and sets the type larger. The
+    callbacks run before the next rerun of the page (see the module docstring).
     """
-    prepared = _prepared(store_key, basemap.gcj02, projects)
-    outlines = _outlines(tuple(counties["adcode"].astype(str)), basemap.gcj02, counties)
-    args = build_project_map(selected, counties=counties, focus=focus, lang=lang,
-                             status_column=status_column, basemap=basemap, prepared=prepared,
-                             outlines=outlines, zoom_to=zoom_to,
-                             selected_id=selected_id)  # fmt: skip
+    adcodes = tuple(counties["adcode"].astype(str))
+    prepared = _prepared(store_key, basemap.gcj02, adcodes, projects, counties, prefectures)
+    outlines = _outlines(adcodes, basemap.gcj02, counties)
+    args = build_project_map(selected, counties=counties, prefectures=prefectures, focus=focus,
+                             lang=lang, status_column=status_column, basemap=basemap,
+                             prepared=prepared, outlines=outlines, zoom_to=zoom_to,
+                             selected_id=selected_id, categories=categories,
+                             presentation=presentation)  # fmt: skip
     # The two large texts go as bytes: Streamlit then sends them as they are, not
     # as strings inside its JSON, where every quote is escaped and read twice.
+    args["zoom_request"] = zoom_request
     binary = {name: str(args.pop(name)).encode() for name in _BINARY_ARGS}
-    value = _component(**args, **binary, height=height, key=key, default=None)  # type: ignore[call-overload]
-    if not isinstance(value, dict) or not value.get("project_id"):
-        return None
-    click = f"{value['project_id']}@{value.get('at')}"
-    last = _LAST_CLICK.format(key=key)
-    if st.session_state.get(last) == click:
-        return None
-    st.session_state[last] = click
-    return str(value["project_id"])
+    offered = [str(c) for c in args["layer_codes"]]  # type: ignore[attr-defined]
+    callback = partial(_on_change, key, on_pick, on_layers, offered)
+    _component(**args, **binary, height=height, key=key, default=None,
+               on_change=callback)  # type: ignore[call-overload]  # fmt: skip

@@ -1,26 +1,51 @@
-"""Under the map: the project table, counts by layer and status, target years, downloads."""
+"""Under the map: the project table, counts by layer and stage, target years, downloads.
+
+One visual language with the map: the charts colour each stage with the map's
+colour (:data:`portal.projectmap.STATUS_COLORS`) and list the stages in the
+order of the map's legend, whatever the language and whichever stages the view
+holds (建成 is the same green in every chart and in the figure); the table's
+stage column wears the same colour, and its rows come in that order. Charts are
+Altair specs built here (not ``st.bar_chart``, whose colours follow the
+alphabetical order of the labels), with translated titles and tooltips.
+
+A row picked in the table opens its project's details and frames and outlines
+it on the map: the table's selection callback sets the page's selected and
+zoom-to projects before the page reruns, so the map drawn above the table
+already shows it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
+import altair as alt
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from layers.export import FORMATS, SUFFIXES, export_selection
-from layers.model import Stage
 from layers.selection import UNREPORTED
 from layers.store import CATEGORIES, StoreContents
 from portal.i18n import translate
-from portal.state import EXPORT_KEY, SELECTED_KEY, SOURCE_KEY, TABLE_KEY
+from portal.projectmap import STATUS_COLORS
+from portal.state import EXPORT_KEY, SELECTED_KEY, SOURCE_KEY, TABLE_KEY, request_zoom
 
 TABLE_COLUMNS = ("name", "category", "known_stage", "planned_stage", "target_year",
                  "counties", "precision")  # fmt: skip
-STAGE_ORDER = (UNREPORTED, *(s.value for s in Stage))
-"""Chart and table order: no progress reported first, then proposed … completed."""
+STAGE_ORDER: tuple[str, ...] = tuple(STATUS_COLORS)
+"""Chart, legend and table order: the order of the map's legend (completed first)."""
+STYLED_ROWS = 5000
+"""Up to this many rows the table's stage cells are coloured (a pandas Styler costs about
+0.05 s and 60 kB per thousand rows); a larger table shows the stage words alone."""
+MISSING = "—"
+"""A missing year or date in the table (never Python's "None")."""
+_STAGE = "stage"
+_COUNT = "count"
 
 
 def _translated(codes: pd.Series, lang: str) -> pd.Series:
@@ -34,49 +59,148 @@ def _stages(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), UNREPORTED)
 
 
+def _text_or_dash(values: pd.Series) -> pd.Series:
+    """Years and dates as text, "—" where there is none (whole years, never "2025.0")."""
+
+    def one(value: object) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            return MISSING
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value) or MISSING
+
+    return values.astype(object).map(one)
+
+
+def table_order(selected: pd.DataFrame, *, status_column: str) -> pd.Index:
+    """The table's rows: by stage in the legend's order, then layer, then name."""
+    stage = _stages(selected[status_column]).map({s: i for i, s in enumerate(STAGE_ORDER)})
+    layer = selected["category"].map({c: i for i, c in enumerate(CATEGORIES)})
+    keys = pd.DataFrame({"stage": stage.fillna(len(STAGE_ORDER)).to_numpy(),
+                         "layer": layer.fillna(len(CATEGORIES)).to_numpy(),
+                         "name": selected["name"].astype(str).to_numpy()},
+                        index=selected.index)  # fmt: skip
+    return keys.sort_values(["stage", "layer", "name"], kind="stable").index
+
+
 def table_frame(selected: gpd.GeoDataFrame, *, lang: str, status_column: str) -> pd.DataFrame:
-    """The table under the map: translated codes, one row per project, sortable.
+    """The table under the map: translated codes, one row per project, in ``selected``'s order.
 
     The stage columns are those of the year the view is for: what documents had
-    reported by then, and what the latest plan expected.
+    reported by then, and what the latest plan expected. A missing year or
+    date reads "—".
     """
     planned = selected["planned_stage"] if "planned_stage" in selected else selected["status"]
+    info = (
+        selected["info_date"] if "info_date" in selected else pd.Series(None, index=selected.index)
+    )
     return pd.DataFrame({
         translate("name", lang): selected["name"].astype(str),
         translate("category", lang): _translated(selected["category"], lang),
         translate("known_stage", lang): _translated(_stages(selected[status_column]), lang),
         translate("planned_stage", lang): _translated(planned.fillna("proposed"), lang)
-        .where(planned.notna().to_numpy(), "—"),
-        translate("target_year", lang): selected["target_year"],
+        .where(planned.notna().to_numpy(), MISSING),
+        translate("target_year", lang): _text_or_dash(selected["target_year"]),
         translate("overdue", lang): selected["overdue"].fillna(False).astype(bool),
         translate("counties", lang): selected["counties"].fillna("").str.replace("|", "、"),
         translate("precision", lang): _translated(selected["precision"], lang),
-        translate("info_date", lang): selected["info_date"] if "info_date" in selected
-        else None,
+        translate("info_date", lang): _text_or_dash(info),
     }).reset_index(drop=True)  # fmt: skip
 
 
-def counts_by_layer_and_status(selected: pd.DataFrame, *, lang: str, status_column: str):
-    """Projects per layer (rows) and reported stage (columns), in the fixed orders."""
-    table = pd.crosstab(selected["category"], _stages(selected[status_column]))
-    table = table.reindex(
-        index=[c for c in CATEGORIES if c in table.index],
-        columns=[s for s in STAGE_ORDER if s in table.columns],
-        fill_value=0,
-    )
-    table.index = [translate(c, lang) for c in table.index]
-    table.columns = [translate(s, lang) for s in table.columns]
-    return table
+def stage_badges(table: pd.DataFrame, *, lang: str) -> Any:
+    """The table with its reported-stage cells coloured as on the map (a pandas Styler).
+
+    Only the reported stage is coloured: on the map a plan never colours a
+    project, and the planned column must not suggest otherwise. The colour is
+    looked up by the translated word, so it holds in either language.
+    """
+    colours = {translate(s, lang): c for s, c in STATUS_COLORS.items()}
+
+    def badge(word: object) -> str:
+        colour = colours.get(str(word))
+        return f"background-color:{colour};color:white;font-weight:600" if colour else ""
+
+    return table.style.map(badge, subset=[translate("known_stage", lang)])
 
 
-def target_years_by_status(selected: pd.DataFrame, *, lang: str, status_column: str):
-    """Projects per target year (rows) and reported stage (columns)."""
-    dated = selected[selected["target_year"].notna()]
-    table = pd.crosstab(dated["target_year"].astype(int), _stages(dated[status_column]))
-    table = table.reindex(columns=[s for s in STAGE_ORDER if s in table.columns], fill_value=0)
-    table.index = table.index.astype(str)
-    table.columns = [translate(s, lang) for s in table.columns]
-    return table
+def stage_counts(selected: pd.DataFrame, *, by: str, status_column: str) -> pd.DataFrame:
+    """Projects per value of ``by`` and reported stage, long: ``by``, stage, count."""
+    rows = selected[selected[by].notna()]
+    values = rows[by].astype(int) if by == "target_year" else rows[by].astype(str)
+    counts = pd.crosstab(values, _stages(rows[status_column]).to_numpy())
+    long = counts.stack().rename(_COUNT).reset_index()
+    long.columns = [by, _STAGE, _COUNT]
+    return long[long[_COUNT] > 0].reset_index(drop=True)
+
+
+def stage_chart(
+    counts: pd.DataFrame, *, by: str, lang: str, horizontal: bool, order: Sequence[str] = ()
+) -> alt.Chart:
+    """Stacked bars of ``counts`` (:func:`stage_counts`) in the map's stage colours and order.
+
+    The colour scale's domain is every stage in the legend's order, so each
+    stage keeps its colour whether or not the view has projects at that stage;
+    the stack follows the same order. ``order`` sorts the ``by`` axis (the
+    layers' order); titles and tooltips are translated, never field codes.
+    """
+    labels = {s: translate(s, lang) for s in STAGE_ORDER}
+    data = counts.assign(
+        stage_label=counts[_STAGE].map(labels).fillna(counts[_STAGE].astype(str)),
+        stage_rank=counts[_STAGE].map({s: i for i, s in enumerate(STAGE_ORDER)}),
+        by_label=counts[by].astype(str).map(lambda v: translate(v, lang) if by == "category"
+                                            else v),
+    )  # fmt: skip
+    by_title, count_title = translate(by, lang), translate("chart_projects", lang)
+    stage_title = translate("known_stage", lang)
+    sort = [translate(c, lang) for c in order] if order else "ascending"
+    category = alt.X if not horizontal else alt.Y
+    value = alt.Y if not horizontal else alt.X
+    colour = alt.Color(
+        "stage_label:N", title=stage_title,
+        scale=alt.Scale(domain=list(labels.values()), range=[STATUS_COLORS[s] for s in labels]),
+        legend=alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=0,
+                          symbolType="square", columnPadding=16),
+    )  # fmt: skip
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            category("by_label:N", title=by_title, sort=sort, axis=alt.Axis(labelAngle=0)),
+            value(f"{_COUNT}:Q", title=count_title, stack="zero"),
+            colour,
+            order=alt.Order("stage_rank:Q", sort="ascending"),
+            tooltip=[alt.Tooltip("by_label:N", title=by_title),
+                     alt.Tooltip("stage_label:N", title=stage_title),
+                     alt.Tooltip(f"{_COUNT}:Q", title=count_title)],
+        )
+        .properties(height=alt.Step(30) if horizontal else 360)
+    )  # fmt: skip
+
+
+def pick_row(ids: Sequence[str]) -> None:
+    """The table's selection callback: open the row's project and frame it on the map.
+
+    Streamlit runs it before the page reruns, so the map drawn above the table
+    in that rerun outlines the project (``SELECTED_KEY``) and zooms to it once
+    (``ZOOM_KEY``), as a ``?project=`` link does. Clearing the selection leaves
+    the details open: the user may have picked on the map since.
+    """
+    event = st.session_state.get(TABLE_KEY)
+    try:
+        rows = list(event["selection"]["rows"])  # type: ignore[index]
+    except (TypeError, KeyError):
+        return
+    if not rows or not 0 <= int(rows[0]) < len(ids):
+        return
+    chosen = str(ids[int(rows[0])])
+    st.session_state[SELECTED_KEY] = chosen
+    request_zoom(st.session_state, chosen)
+    st.session_state.pop(SOURCE_KEY, None)
+
+
+def _row_callback(ids: Sequence[str]) -> Callable[[], None]:
+    return partial(pick_row, tuple(ids))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -99,27 +223,26 @@ def render_overview(
 ) -> None:
     """Draw the table, the two charts and the download control."""
     st.subheader(translate("table", lang))
-    event = st.dataframe(
-        table_frame(selected, lang=lang, status_column=status_column), hide_index=True,
-        width="stretch", on_select="rerun", selection_mode="single-row", key=TABLE_KEY,
+    ordered = selected.loc[table_order(selected, status_column=status_column)]
+    table = table_frame(ordered, lang=lang, status_column=status_column)
+    st.dataframe(
+        stage_badges(table, lang=lang) if len(table) <= STYLED_ROWS else table,
+        hide_index=True, width="stretch", selection_mode="single-row", key=TABLE_KEY,
+        on_select=_row_callback(ordered["project_id"].astype(str).tolist()),
     )  # fmt: skip
-    rows = event.selection.rows if event and event.selection else []
-    if rows:
-        chosen = str(selected.iloc[rows[0]]["project_id"])
-        if st.session_state.get(SELECTED_KEY) != chosen:
-            st.session_state[SELECTED_KEY] = chosen
-            st.session_state.pop(SOURCE_KEY, None)
     left, right = st.columns(2)
     with left:
         st.caption(translate("by_layer_status", lang))
         if len(selected):
-            st.bar_chart(
-                counts_by_layer_and_status(selected, lang=lang, status_column=status_column)
-            )
+            counts = stage_counts(selected, by="category", status_column=status_column)
+            st.altair_chart(stage_chart(counts, by="category", lang=lang, horizontal=True,
+                                        order=CATEGORIES), width="stretch")  # fmt: skip
     with right:
         st.caption(translate("by_target_year", lang))
         if selected["target_year"].notna().any():
-            st.bar_chart(target_years_by_status(selected, lang=lang, status_column=status_column))
+            counts = stage_counts(selected, by="target_year", status_column=status_column)
+            st.altair_chart(stage_chart(counts, by="target_year", lang=lang, horizontal=False),
+                            width="stretch")  # fmt: skip
     st.caption(translate("downloads", lang))
     fmt_col, head_col, button_col = st.columns([2, 1, 2])
     fmt = fmt_col.selectbox(translate("format", lang), FORMATS, label_visibility="collapsed")

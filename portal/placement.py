@@ -51,6 +51,7 @@ from portal.state import (
     PLACE_REASON_KEY,
     PLACE_ROUND_KEY,
 )
+from portal.wording import method_label, streamlit_words_css
 
 MAP_HEIGHT = 520
 MAX_CANDIDATES = 12
@@ -310,6 +311,7 @@ def render() -> None:
         st.stop()
     st.set_page_config(page_title=translate("page_place", lang), layout="wide")
     ensure_static_assets()
+    st.html(streamlit_words_css(lang=lang))  # no "Press Enter to apply" in English
     st.title(translate("page_place", lang))
     done = st.session_state.pop(PLACE_NOTICE_KEY, None)
     if done:
@@ -338,7 +340,8 @@ def render() -> None:
                            key=f"{PLACE_MAP_KEY}_{picked}",
                            returned_objects=["all_drawings"])  # fmt: skip
     with right:
-        notice(translate("queue_now", lang, method=str(project["geocode_method"] or "")),
+        notice(translate("queue_now", lang,
+                         method=method_label(project["geocode_method"], lang=lang)),
                kind="caption")  # fmt: skip
         st.markdown(f"**{translate('queue_quotes', lang, n=count)}**")  # fixed text only
         st.html(quotes)

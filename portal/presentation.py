@@ -1,9 +1,15 @@
 """Display controls (basemap, presentation mode) and the meeting view.
 
-Presentation mode hides the sidebar and the controls and shows a large title
-that says, in words, what the map shows ("宣汉县 · 2025 年 · 水库"), the map with
-its legend and scale bar, and buttons that export the same view as a PNG or PDF
-figure for slides.
+Presentation mode is for a projector (1920×1080, 1366×768): it hides the app's
+chrome (its title, subtitle and language switch, the sidebar, Streamlit's
+toolbar) and shows a one-line title that says, in words, what the map shows
+("宣汉县 · 2025 年 · 23 个项目"), then the map filling the rest of the screen
+with its legend and scale bar, and under it buttons that export the same view
+as an A4 PNG or PDF figure (:mod:`portal.figure`).
+
+Streamlit cannot know the screen's height on the server, so the map is sized by
+the browser: a style sets the map component's frame to the viewport's height
+less the title row (:data:`MAP_OFFSET_REM`), and the map inside fills its frame.
 
 The title carries text a link chose (the search words of ``?q=``) and place names
 from the store, so it is shown as literal text, never as markdown: a search for
@@ -20,28 +26,61 @@ import logging
 from collections.abc import Mapping
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
+from layers.errors import PortalError
+from portal import data
 from portal.basemaps import OFFLINE, Basemap
 from portal.figure import figure_bytes
+from portal.figurepage import sources_text
 from portal.filters import FilterOptions, Filters
 from portal.i18n import translate
-from portal.state import BASEMAP_KEY, DISPLAY_LOADED_KEY, PRESENT_KEY
+from portal.state import BASEMAP_KEY, DISPLAY_LOADED_KEY, LANG_KEY, MAP_KEY, PRESENT_KEY
 
 logger = logging.getLogger(__name__)
 
-# The look of ``st.title`` (the size a projector needs), for the escaped HTML title.
-_TITLE_STYLE = "font-size:2.75rem;font-weight:700;line-height:1.2;padding:0.75rem 0 0;margin:0"
+TITLE_ROW_REM = 3.5
+"""Height of the title row (the title on one line, the exit button beside it)."""
+MAP_OFFSET_REM = 1.0 + TITLE_ROW_REM + 1.0 + 1.0
+"""What the map leaves of the viewport's height: the page's top padding, the title row,
+the gap under it and a margin at the bottom (1 rem each)."""
 
-# Static CSS (no document text): hide the sidebar, its toggle and the app's toolbar.
-_HIDE_CONTROLS = """<style>
+# The title on one line, as large as the screen's width allows (a projector's room
+# reads it from the back), cut with an ellipsis rather than wrapped onto the map.
+_TITLE_STYLE = (f"font-size:clamp(1.5rem,2.4vw,2.75rem);font-weight:700;margin:0;padding:0;"
+                f"line-height:{TITLE_ROW_REM}rem;height:{TITLE_ROW_REM}rem;white-space:nowrap;"
+                "overflow:hidden;text-overflow:ellipsis")  # fmt: skip
+
+# The row of columns whose cell holds the language switch (the app's title and subtitle are
+# beside it): that row only, never a block that merely contains it further down.
+_HEADER_ROW = (
+    '[data-testid="stLayoutWrapper"]:has(> [data-testid="stHorizontalBlock"] > '
+    f'[data-testid="stColumn"] > [data-testid="stVerticalBlock"] > .st-key-{LANG_KEY})'
+)
+
+# Static CSS (no document text): hide the app's chrome (the header row that holds the
+# language switch, the sidebar and its toggle, Streamlit's toolbar and header), tighten
+# the page's padding, and size the map's frame to the viewport.
+PRESENTATION_CSS = f"""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stToolbar"], [data-testid="stHeader"] {display: none !important;}
+[data-testid="stToolbar"], [data-testid="stHeader"], [data-testid="stDecoration"],
+{_HEADER_ROW} {{display: none !important;}}
+[data-testid="stMainBlockContainer"] {{padding: 1rem 1.5rem 1rem !important;
+  max-width: none !important;}}
+.st-key-{MAP_KEY} iframe {{height: calc(100vh - {MAP_OFFSET_REM}rem) !important;
+  display: block;}}
 </style>"""
 
 
-def view_title(filters: Filters, options: FilterOptions, *, lang: str) -> str:
-    """The view in words: place, year, layers, stages, overdue."""
+def view_title(
+    filters: Filters, options: FilterOptions, *, lang: str, count: int | None = None
+) -> str:
+    """The view in words: place, year, layers, stages, overdue, search, and how many projects.
+
+    ``count`` (the projects in the view) ends the title when given: "23 个项目"
+    is what a room asks first.
+    """
     sep = "、" if lang == "zh" else ", "
     place = sep.join(filters.counties or filters.prefectures) or translate("all_area", lang)
     parts = [place, translate("in_year", lang, year=filters.year or options.default_year)]
@@ -53,6 +92,9 @@ def view_title(filters: Filters, options: FilterOptions, *, lang: str) -> str:
         parts.append(translate("overdue", lang))
     if filters.search:
         parts.append(f"“{filters.search}”")
+    if count is not None:
+        parts.append(translate("one_project", lang) if count == 1 else
+                     translate("n_projects", lang, n=count))  # fmt: skip
     return " · ".join(parts)
 
 
@@ -112,11 +154,25 @@ def _exit_presentation() -> None:
 
 
 def render_presentation_header(title: str, *, lang: str) -> None:
-    """Hide the controls and show the title, with a way back."""
-    st.html(_HIDE_CONTROLS)
-    head, back = st.columns([6, 1])
+    """Hide the app's chrome, size the map to the screen and show the title, with a way back.
+
+    Call it before the map: the style must be on the page when the map's frame
+    is made, or the map would first be drawn at its normal height.
+    """
+    st.html(PRESENTATION_CSS)
+    head, back = st.columns([8, 1], vertical_alignment="center")
     head.html(title_html(title))
-    back.button(translate("exit_presentation", lang), on_click=_exit_presentation)
+    back.button(translate("exit_presentation", lang), on_click=_exit_presentation,
+                width="stretch")  # fmt: skip
+
+
+def _store_documents() -> pd.DataFrame:
+    """The store's documents table (cached by :mod:`portal.data`); none when it cannot be read."""
+    try:
+        return data.load_store().documents
+    except PortalError:
+        logger.warning("figure sources: the store's documents could not be read")
+        return pd.DataFrame({"doc_id": pd.Series(dtype=str)})
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -135,11 +191,17 @@ def render_figure_export(
     title: str,
     lang: str,
     boundary_source: str,
+    documents: pd.DataFrame | None = None,
 ) -> None:
-    """Buttons that save the current view as a PNG or PDF figure."""
-    docs = sorted({d for v in selected["doc_ids"].dropna() for d in str(v).split("|") if d})
-    sources = translate("figure_sources", lang, docs=", ".join(docs) or "-",
-                        boundaries=boundary_source, date=dt.date.today().isoformat())  # fmt: skip
+    """Buttons that save the current view as an A4 PNG or PDF figure.
+
+    ``documents`` (the store's documents table) names the sources by issuer,
+    title and date; without it they are read from the store (cached).
+    """
+    if documents is None:
+        documents = _store_documents()
+    sources = sources_text(selected, documents, lang=lang, boundaries=boundary_source,
+                           date=dt.date.today().isoformat())  # fmt: skip
     key = "|".join(selected["project_id"]) + title
     png_col, pdf_col, _ = st.columns([1, 1, 4])
     for col, fmt in ((png_col, "png"), (pdf_col, "pdf")):

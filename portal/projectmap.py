@@ -1,4 +1,4 @@
-"""The project map: one toggleable layer per category, coloured by status, honest about precision.
+"""The project map: one switchable layer per category, coloured by stage, honest about precision.
 
 * colour = the stage documents *reported* by the chosen year (grey: none yet);
   a plan never colours a project. A plan whose target is ahead of that stage
@@ -6,12 +6,19 @@
   a red outline marks a completion target passed with no completion reported;
 * line style = reported stage: solid when built, dashed while under
   construction, dotted while only prepared or proposed; every route is
-  schematic and the legend says so;
-* a project known only by its county or prefecture is drawn as that unit's
-  dashed outline, never as a pin that would look exact; points are facilities
-  or the townships they are named after;
+  schematic and the legend says so. Lines sharing a stretch are drawn side by
+  side and points sharing a spot around it (:mod:`portal.mapoverlaps`);
+* a project known only by its county or prefecture is never drawn as a fill or
+  a pin that would look exact: it is counted on one badge per unit (the count,
+  ringed by stage), which lists its projects on a click (:mod:`portal.mapplaces`);
+  points are facilities or the townships they are named after;
+* county and prefecture names label the offline basemap by zoom, and in
+  presentation mode the drawn projects are labelled too, without collisions;
 * everything draws on a canvas (thousands of features stay fluid) and only the
   filtered features are sent to the browser;
+* the layer switches on the map *are* the sidebar's layer filter: the map
+  offers every layer of the store, ticked as the filter says, and a switch
+  sends the new set back to Python (:func:`categories_for_switches`);
 * the attribution line credits the township, village and station points that
   place ``near`` projects and route nodes (:func:`attribution_lines`), offline
   as much as over tiles.
@@ -21,8 +28,8 @@ This module decides what is drawn and how; the browser side
 draws it. Building a folium map per rerun cost seconds at 10,000 features (its
 template and a Python style call per feature), so the map is sent as compact
 data instead: the work that depends only on the store (escaping names, lighter
-geometry, the GCJ-02 shift) is done once per store in :func:`prepare_projects`,
-and a county outline shared by many county-precision projects travels once.
+geometry, the GCJ-02 shift, which units carry which project, shared stretches)
+is done once per store in :func:`prepare_projects`.
 
 Text from documents is HTML-escaped here, before it leaves Python: the browser
 inserts the tooltip's values into the page as markup.
@@ -33,7 +40,8 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -42,9 +50,12 @@ import pandas as pd
 import shapely
 
 from layers.localities import ATTRIBUTION
+from layers.model import Stage
 from layers.store import CATEGORIES
 from portal.basemaps import OFFLINE, Basemap, for_basemap
 from portal.i18n import translate
+from portal.mapoverlaps import label_anchors, label_candidates, line_offsets, point_spreads
+from portal.mapplaces import Places, badge_units, match_units, place_label_order, reference_places
 from portal.mapview import DISPLAY_TOLERANCE_DEG
 
 STATUS_COLORS = {
@@ -66,6 +77,12 @@ TARGET_OPACITY = 0.45
 AREA_PRECISIONS = frozenset({"county", "city"})
 BASE_STYLE = {"color": "#a0aec0", "weight": 0.8, "fillColor": "#f7fafc", "fillOpacity": 0.25}
 FOCUS_STYLE = {"color": "#2d3748", "weight": 2.5, "fill": False}
+UNIT_STYLE = {"color": "#1a202c", "weight": 2, "opacity": 0.85, "dashArray": "6 4", "fill": False}
+"""A unit whose badge is open or whose project is chosen: a thin neutral outline, no fill."""
+UNIT_OUTLINE_TOLERANCE_DEG = 0.002
+"""Prefecture outlines are sent only as that thin highlight: lightened to about 200 m."""
+STAGE_ORDER = (UNREPORTED, *(s.value for s in Stage))
+"""Stages from none reported to completed: the order of the badges' counts (and the charts')."""
 COORDINATE_DECIMALS = 5
 """Coordinates sent to the browser are rounded to about a metre: display only, never stored."""
 
@@ -134,6 +151,10 @@ class PreparedProjects:
     geometries as GeoJSON text (projects sharing a county outline share one).
     Ids and names are kept as JSON literals (names HTML-escaped first): joining
     them is several times faster than encoding them again on every rerun.
+    ``units[i]`` are the places (of ``places``) whose badge carries project
+    ``i`` (empty unless it is known only by an area); ``offset``, ``spread``
+    and ``anchor`` are its line's sideways shift, its point's shift (pixels)
+    and its label's point (see :mod:`portal.mapoverlaps`).
     """
 
     row: pd.Index  # project_id -> row
@@ -143,30 +164,94 @@ class PreparedProjects:
     precisions: np.ndarray
     shape: np.ndarray  # int
     shapes: np.ndarray  # str
+    units: tuple[tuple[int, ...], ...] = ()
+    places: Places | None = None
+    offset: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    spread: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    anchor: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    layers: tuple[str, ...] = ()  # the store's categories, in the order of CATEGORIES
+    place_outlines: tuple[str, ...] = ()  # per place: its lightened outline ("": a county's)
 
 
 def _literals(texts: pd.Series) -> np.ndarray:
     return np.array([json.dumps(t, ensure_ascii=False) for t in texts], dtype=object)
 
 
-def prepare_projects(projects: gpd.GeoDataFrame, *, basemap: Basemap) -> PreparedProjects:
+def prepare_projects(
+    projects: gpd.GeoDataFrame,
+    *,
+    basemap: Basemap,
+    counties: gpd.GeoDataFrame | None = None,
+    prefectures: gpd.GeoDataFrame | None = None,
+) -> PreparedProjects:
     """Escape, lighten, shift and deduplicate the located projects (unlocated ones are left out).
 
     On an AMap basemap every geometry is shifted into GCJ-02 first so it lines up
-    with the tiles (:func:`portal.basemaps.for_basemap`).
+    with the tiles (:func:`portal.basemaps.for_basemap`). ``counties`` (the map's
+    base outlines, in their order) and ``prefectures`` are the units a project
+    known only by an area is counted on (:func:`portal.mapplaces.match_units`).
     """
     located = for_basemap(projects[projects.geometry.notna()], basemap)
     texts = geojson_texts(located.geometry)
     shape, shapes = pd.factorize(pd.Series(texts, dtype=object))
+    geometries = np.asarray(located.geometry, dtype=object)
+    precisions = located["precision"].astype(str).to_numpy(dtype=object)
+    places = unit_frames = None
+    if counties is not None:
+        places = reference_places(counties, prefectures, basemap=basemap)
+        unit_frames = [for_basemap(f, basemap) for f in (counties, prefectures) if f is not None]
+    units: list[tuple[int, ...]] = [()] * len(located)
+    if places is not None and unit_frames is not None:
+        named = located.get("counties", pd.Series("", index=located.index))
+        units, places = match_units(
+            geometries, precisions, named.astype(object).fillna("").to_numpy(), places=places,
+            unit_geometries=[g for f in unit_frames for g in f.geometry],
+        )  # fmt: skip
+    categories = located["category"].astype(str).to_numpy(dtype=object)
+    present = set(pd.unique(categories))
     return PreparedProjects(
+        place_outlines=_place_outlines(places),
         row=pd.Index(located["project_id"].astype(str)),
         id_literals=_literals(located["project_id"].astype(str)),
         name_literals=_literals(located["name"].astype(str).map(html.escape)),
-        categories=located["category"].astype(str).to_numpy(dtype=object),
-        precisions=located["precision"].astype(str).to_numpy(dtype=object),
+        categories=categories,
+        precisions=precisions,
         shape=np.asarray(shape, dtype=np.int64),
         shapes=np.asarray(shapes, dtype=object),
+        units=tuple(units),
+        places=places,
+        offset=line_offsets(geometries),
+        spread=point_spreads(geometries),
+        anchor=label_anchors(geometries),
+        layers=tuple(c for c in CATEGORIES if c in present),
     )
+
+
+def _place_outlines(places: Places | None) -> tuple[str, ...]:
+    """The outlines of places beyond the counties, as GeoJSON text, lightened further: they
+    are only ever drawn as a thin highlight (a county's is among the map's base outlines)."""
+    if places is None:
+        return ()
+    shapes = np.array([g if g is not None else shapely.Point() for g in places.shapes],
+                      dtype=object)  # fmt: skip
+    texts = geojson_texts(shapely.simplify(shapes, UNIT_OUTLINE_TOLERANCE_DEG))
+    return tuple("" if g is None else str(t) for g, t in zip(places.shapes, texts, strict=True))
+
+
+def categories_for_switches(ticked: Sequence[str], offered: Sequence[str]) -> list[str]:
+    """The sidebar's layer filter once the map's switches say ``ticked`` of ``offered``.
+
+    Every offered layer ticked is the filter's "all" (an empty selection), so the
+    link stays short and a layer added to the store later is not left out; codes
+    the map does not offer are ignored (the message comes from the browser).
+    """
+    chosen = [c for c in offered if c in set(ticked)]
+    return [] if len(chosen) == len(offered) else chosen
+
+
+def switches_for_categories(categories: Sequence[str], offered: Sequence[str]) -> list[bool]:
+    """Which of the map's ``offered`` layer switches are ticked for the filter ``categories``."""
+    return [not categories or c in set(categories) for c in offered]
 
 
 def attribution_lines() -> list[str]:
@@ -178,29 +263,52 @@ def attribution_lines() -> list[str]:
     return [html.escape(line) for line in ATTRIBUTION]
 
 
+def _swatch(style: str) -> str:
+    base = "display:inline-block;vertical-align:middle;margin-right:6px"
+    return f'<span style="{base};{style}"></span>'
+
+
+_BADGE_ICON = (
+    '<svg width="22" height="22" viewBox="0 0 34 34" '
+    'style="vertical-align:middle;margin-right:6px">'
+    '<circle cx="17" cy="17" r="15" fill="#fff"/><circle cx="17" cy="17" r="12.5" fill="none" '
+    f'stroke="{STATUS_COLORS[UNREPORTED]}" stroke-width="5"/><text x="17" y="22" '
+    'text-anchor="middle" font-size="14" font-weight="700" fill="#1a202c">3</text></svg>'
+)
+
+
 def legend_html(lang: str) -> str:
-    """The legend's markup: colours and line styles by reported stage, target, overdue, notes."""
+    """The legend's markup: a title (the browser makes it fold the rest away) and the body.
+
+    The body: colours and line styles by reported stage, target, overdue, the
+    badges of projects known only by an area, parallel lines, and the notes.
+    """
     line = {"completed": "solid", "under_construction": "dashed"}
-    head = (f'<div style="color:#4a5568">{html.escape(translate("legend_colour", lang))}'
-            "</div>")  # fmt: skip
-    rows = head + "".join(
-        f'<div><span style="display:inline-block;width:22px;height:0;border-top:4px '
-        f'{line.get(s, "dotted")} {c};margin-right:6px;vertical-align:middle"></span>'
-        f"{html.escape(translate(s, lang))}</div>"
+    head = (f'<div class="legend-note legend-wide">'
+            f'{html.escape(translate("legend_colour", lang))}</div>')  # fmt: skip
+
+    def row(swatch: str, key: str, *, wide: bool = False) -> str:
+        span = ' class="legend-wide"' if wide else ""
+        return f"<div{span}>{swatch}{html.escape(translate(key, lang))}</div>"
+
+    stages = "".join(
+        row(_swatch(f"width:22px;height:0;border-top:4px {line.get(s, 'dotted')} {c}"), s)
         for s, c in STATUS_COLORS.items()
     )
-    notes = "".join(
-        f'<div style="color:#4a5568">{html.escape(translate(k, lang))}</div>'
-        for k in ("legend_route", "legend_area", "legend_point")
-    )
-    target = (f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
-              f'border:3px solid {STATUS_COLORS[UNREPORTED]};opacity:{TARGET_OPACITY};'
-              f'margin:0 11px 0 2px;vertical-align:middle"></span>'
-              f"{html.escape(translate('legend_target', lang))}</div>")  # fmt: skip
-    overdue = (f'<div><span style="display:inline-block;width:22px;height:0;border-top:5px solid '
-               f'{OVERDUE_COLOR};margin-right:6px;vertical-align:middle"></span>'
-               f"{html.escape(translate('overdue', lang))}</div>")  # fmt: skip
-    return f"<b>{html.escape(translate('legend', lang))}</b>{rows}{target}{overdue}{notes}"
+    target = row(_swatch(f"width:12px;height:12px;border-radius:50%;border:3px solid "
+                         f"{STATUS_COLORS[UNREPORTED]};opacity:{TARGET_OPACITY};"
+                         "margin-left:2px;margin-right:11px"), "legend_target",
+                 wide=True)  # fmt: skip
+    overdue = row(_swatch(f"width:22px;height:0;border-top:5px solid {OVERDUE_COLOR}"), "overdue")
+    badge = row(_BADGE_ICON, "legend_badge", wide=True)
+    parallel = row(_swatch("width:22px;height:5px;border-top:3px solid #4a5568;"
+                           "border-bottom:3px dashed #4a5568"), "legend_parallel",
+                   wide=True)  # fmt: skip
+    notes = (f'<div class="legend-note legend-wide">{html.escape(translate("legend_route", lang))}'
+             f' · {html.escape(translate("legend_point", lang))}</div>')  # fmt: skip
+    body = f"{head}{stages}{overdue}{target}{badge}{parallel}{notes}"
+    return (f'<b class="legend-title">{html.escape(translate("legend", lang))}</b>'
+            f'<div class="legend-body">{body}</div>')  # fmt: skip
 
 
 def _style_classes(precisions: np.ndarray) -> np.ndarray:
@@ -237,15 +345,26 @@ def _ahead(selected: pd.DataFrame, status_column: str) -> np.ndarray:
     """Whether each project's planned target is further than its reported stage."""
     if "target_stage" not in selected:
         return np.zeros(len(selected), dtype=bool)
-    known = selected[status_column].map(_RANK).fillna(-1).to_numpy()
-    target = selected["target_stage"].map(_RANK).fillna(-1).to_numpy()
-    return np.asarray(target > known, dtype=bool)
+    return np.asarray(_ranks(selected["target_stage"]) > _ranks(selected[status_column]),
+                      dtype=bool)  # fmt: skip
+
+
+def _ranks(stages: pd.Series) -> np.ndarray:
+    """Each stage's rank (-1: none), looked up once per distinct stage, not once per row."""
+    codes, uniques = pd.factorize(stages)
+    table = np.array([_RANK.get(str(u), -1) for u in uniques] + [-1])
+    return np.asarray(table[codes])  # code -1 (missing) picks the trailing -1
 
 
 def _feature_rows(
     selected: gpd.GeoDataFrame, prepared: PreparedProjects, *, lang: str, status_column: str
-) -> dict[str, object]:
-    """The visible projects as columns of small integers into shared tables."""
+) -> dict[str, Any]:
+    """The visible projects as columns of small integers into shared tables.
+
+    Besides the drawing, the browser gets per feature its reported stage (for
+    the badges' rings and counts), and sparsely the overdue ones, the sideways
+    shifts of shared lines and points, and the badges: ``[place, [features]]``.
+    """
     row = prepared.row.get_indexer(selected["project_id"].astype(str))
     keep = row >= 0  # unlocated projects have no row: they are listed, not drawn
     stages = selected[status_column].astype(object).where(selected[status_column].notna(),
@@ -253,12 +372,13 @@ def _feature_rows(
     labels = _stage_labels(selected, status_column, lang=lang)[keep]
     overdue = selected["overdue"].fillna(False).astype(bool).to_numpy()[keep]
     ahead = _ahead(selected, status_column)[keep]
+    names = selected["name"].astype(str).to_numpy(dtype=object)[keep]
     row = row[keep]
     present = set(pd.unique(prepared.categories[row]))
-    layers = [c for c in CATEGORIES if c in present]
+    layers = list(prepared.layers) or [c for c in CATEGORIES if c in present]
     layer = pd.Index(layers).get_indexer(prepared.categories[row])
     on_map = layer >= 0
-    row, layer, stages = row[on_map], layer[on_map], stages[on_map]
+    row, layer, stages, names = row[on_map], layer[on_map], stages[on_map], names[on_map]
     labels, overdue, ahead = labels[on_map], overdue[on_map], ahead[on_map]
     stage, stage_names = pd.factorize(pd.Series(stages, dtype=object).astype(str))
     label, label_names = pd.factorize(pd.Series(labels, dtype=object).astype(str))
@@ -271,16 +391,34 @@ def _feature_rows(
         for c in combos.tolist()
     ]  # fmt: skip
     used, geom = np.unique(prepared.shape[row], return_inverse=True)
-    numbers = {"geom": geom, "style": style, "status": label, "layer": layer}
+    numbers = {"geom": geom, "style": style, "status": label, "layer": layer, "stage": stage}
     columns = {"id": "[" + ",".join(prepared.id_literals[row]) + "]",
                "name": "[" + ",".join(prepared.name_literals[row]) + "]",
                **{key: json.dumps(values.tolist()) for key, values in numbers.items()}}  # fmt: skip
+    offset = prepared.offset[row] if len(prepared.offset) else np.zeros(len(row), dtype=np.int64)
+    spread = prepared.spread[row] if len(prepared.spread) else np.zeros((len(row), 2), dtype=int)
+    shifted = np.flatnonzero((offset != 0) | (spread != 0).any(axis=1))
+    anchors = prepared.anchor[row] if len(prepared.anchor) else np.full((len(row), 2), np.nan)
+    stage_table = [{"name": html.escape(translate(s, lang)),
+                    "color": STATUS_COLORS.get(s, STATUS_COLORS[UNREPORTED]),
+                    "rank": STAGE_ORDER.index(s) if s in STAGE_ORDER else 0}
+                   for s in stage_names]  # fmt: skip
+    shifts = [[int(i), int(offset[i]), int(spread[i, 0]), int(spread[i, 1])]
+              for i in shifted.tolist()]  # fmt: skip
+    units = badge_units(prepared.units, row) if prepared.units else []
     return {
         "geometries": "[" + ",".join(prepared.shapes[used]) + "]",
         "features": "{" + ",".join(f'"{key}":{text}' for key, text in columns.items()) + "}",
         "styles": styles,
         "status_labels": [html.escape(s) for s in label_names],
+        "stages": stage_table,
         "layers": [html.escape(translate(c, lang)) for c in layers],
+        "layer_codes": layers,
+        "layer_counts": np.bincount(layer, minlength=len(layers)).tolist(),
+        "late": np.flatnonzero(overdue).tolist(),
+        "shifts": shifts,
+        "units": [[place, positions] for place, positions in units],
+        "_labels": (anchors, np.asarray(stage_names, dtype=object)[stage], names),
     }
 
 
@@ -294,10 +432,39 @@ def project_bounds(projects: gpd.GeoDataFrame, project_id: str) -> list[list[flo
     return [[miny - pad, minx - pad], [maxy + pad, maxx + pad]]
 
 
+def _place_args(prepared: PreparedProjects, units: list[list[Any]]) -> dict[str, object]:
+    """The places (names and label points), their label order, and the outlines of used units.
+
+    A county's outline is already among the map's base outlines (place ``i`` is
+    outline ``i``); a prefecture's or another area's travels only while a badge
+    on it is drawn, lightened further (it is only ever a thin highlight).
+    """
+    places = prepared.places
+    if places is None:
+        return {"places": [], "place_order": [], "unit_shapes": "{}"}
+    used = [u for u, _ in units if u < len(prepared.place_outlines) and prepared.place_outlines[u]]
+    texts = [prepared.place_outlines[u] for u in used]
+    rows = zip(places.names, places.levels, places.anchors, strict=True)
+    outlines = ",".join(f'"{u}":{t}' for u, t in zip(used, texts, strict=True))
+    return {
+        "places": [[name, level, x, y] for name, level, (x, y) in rows],
+        "place_order": place_label_order(places),
+        "unit_shapes": "{" + outlines + "}",
+    }
+
+
+def map_texts(lang: str) -> dict[str, str]:
+    """The browser side's own words (HTML-escaped; ``{n}`` and ``{name}`` filled in there)."""
+    keys = ("map_here", "map_unit_county", "map_unit_city", "map_unit_area", "map_unit_tag",
+            "map_pick_hint", "map_list_hint", "map_total", "map_layers_hint")  # fmt: skip
+    return {k: html.escape(translate(k, lang, n="{n}", name="{name}")) for k in keys}
+
+
 def build_project_map(
     selected: gpd.GeoDataFrame,
     *,
     counties: gpd.GeoDataFrame,
+    prefectures: gpd.GeoDataFrame | None = None,
     focus: gpd.GeoDataFrame | None = None,
     lang: str,
     status_column: str = "status",
@@ -306,20 +473,26 @@ def build_project_map(
     outlines: str | None = None,
     zoom_to: str | None = None,
     selected_id: str | None = None,
+    categories: Sequence[str] = (),
+    presentation: bool = False,
 ) -> dict[str, object]:
     """What the map component draws (its arguments): the selection over offline outlines.
 
-    ``counties`` are the whole area's outlines (context); ``focus``, when the view
-    is narrowed to some counties, is outlined heavier and framed by the map. An
+    ``counties`` are the whole area's outlines (context, and with ``prefectures``
+    the units that badges count on and labels name); ``focus``, when the view is
+    narrowed to some counties, is outlined heavier and framed by the map. An
     online ``basemap`` adds its tiles underneath; on AMap everything is shifted
     into GCJ-02 first so it lines up with the tiles. ``prepared`` (the store's
     projects, see :func:`prepare_projects`) and ``outlines`` (``counties`` as
     :func:`outlines_text`) save redoing per-store work on every rerun; without
-    them they are made from ``selected`` and ``counties``.
+    them they are made from ``selected`` and ``counties``. ``categories`` is the
+    sidebar's layer filter (empty: all), which ticks the map's layer switches;
+    ``presentation`` labels the drawn projects and sets everything larger.
     """
     basemap = basemap or Basemap(OFFLINE)
     if prepared is None:
-        prepared = prepare_projects(selected, basemap=basemap)
+        prepared = prepare_projects(selected, basemap=basemap, counties=counties,
+                                    prefectures=prefectures)  # fmt: skip
     counties = for_basemap(counties, basemap)
     focus = for_basemap(focus, basemap) if focus is not None and len(focus) else None
     minx, miny, maxx, maxy = (focus if focus is not None else counties).total_bounds
@@ -329,25 +502,38 @@ def build_project_map(
         shifted = for_basemap(selected[selected["project_id"] == zoom_to], basemap)
         zoom = project_bounds(shifted, zoom_to)
     args = _feature_rows(selected, prepared, lang=lang, status_column=status_column)
+    anchors, stages, names = args.pop("_labels")
+    args["labels"] = label_candidates(anchors, stages, names) if presentation else []
+    args.update(_place_args(prepared, args["units"]))
+    args["layers_on"] = switches_for_categories(categories, args["layer_codes"])
     chosen = selected[selected["project_id"] == selected_id] if selected_id else selected.iloc[:0]
     chosen = chosen[chosen.geometry.notna()]
     digest = hashlib.sha1(str(args["geometries"]).encode())
     digest.update(str(args["features"]).encode())
-    digest.update(json.dumps([args["styles"], args["status_labels"], args["layers"]]).encode())
+    digest.update(json.dumps([args[k] for k in ("styles", "status_labels", "layers", "stages",
+                                                "late", "shifts", "units")]).encode())  # fmt: skip
     args["data_key"] = digest.hexdigest()  # the browser redraws only when this changes
+    area = bool(len(chosen)) and str(chosen["precision"].iloc[0]) in AREA_PRECISIONS
+    base = outlines if outlines is not None else outlines_text(counties)
     args.update(
         fields=[html.escape(translate("name", lang)), html.escape(translate("known_stage", lang))],
-        base=outlines if outlines is not None else outlines_text(counties),
+        base=base,
+        base_key=hashlib.sha1(base.encode()).hexdigest(),  # the browser reads base only anew
         base_style=BASE_STYLE,
         focus=outlines_text(focus),
         focus_style=FOCUS_STYLE,
         bounds=bounds,
         zoom=zoom,
         selected=outlines_text(for_basemap(chosen, basemap)) if len(chosen) else "",
-        selected_style=SELECTED_STYLE,
+        selected_style=UNIT_STYLE if area else SELECTED_STYLE,
+        selected_id=str(selected_id) if len(chosen) else "",
+        unit_style=UNIT_STYLE,
+        overdue_color=OVERDUE_COLOR,
         tiles=[{"url": url, "attribution": attribution, "subdomains": basemap.subdomains}
                for url, attribution in basemap.tiles],
         legend=legend_html(lang),
         attribution=attribution_lines(),
+        texts=map_texts(lang),
+        presentation=bool(presentation),
     )  # fmt: skip
     return args

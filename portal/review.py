@@ -32,6 +32,7 @@ from portal.i18n import translate
 from portal.mapview import build_county_map
 from portal.notice import notice
 from portal.state import DRAW_KEY, REVIEW_KEY
+from portal.wording import method_label
 
 DRAW_PRECISIONS = ("near", "exact", "route")
 _DRAW_OPTIONS = {"polyline": True, "marker": True, "polygon": False, "rectangle": False,
@@ -46,6 +47,11 @@ def auto_location(record: Record, *, geocoder: Geocoder, adcode: str) -> Locatio
     )  # fmt: skip
 
 
+def _location_text(location: Location, lang: str) -> str:
+    """ "示意线路: 示意线路，经起讫点 …": the precision, then the method, in ``lang``."""
+    return f"{translate(location.precision, lang)}: {method_label(location.method, lang=lang)}"
+
+
 def review_frame(
     records: Sequence[Record], *, text: str, locations: Sequence[Location], lang: str
 ) -> pd.DataFrame:
@@ -58,7 +64,7 @@ def review_frame(
         "target_year": pd.array([r.target_year for r in records], dtype="Int64"),
         "counties": ["|".join(r.counties) for r in records],
         "context": [quote_context(text, r) for r in records],
-        "location": [f"{translate(loc.precision, lang)}: {loc.method}" for loc in locations],
+        "location": [_location_text(loc, lang) for loc in locations],
     })  # fmt: skip
 
 
@@ -181,7 +187,7 @@ def render_placement(
     )
     auto = locations[index]
     units = unit_candidates(record, geocoder=geocoder, jurisdiction=jurisdiction, adcode=adcode)
-    choices = {"auto": translate("place_auto", lang, how=auto.method,
+    choices = {"auto": translate("place_auto", lang, how=method_label(auto.method, lang=lang),
                                  precision=translate(auto.precision, lang))}  # fmt: skip
     for name, location in units.items():
         precision = translate(location.precision, lang)

@@ -17,10 +17,11 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from layers.auth import EDITORS_ENV, SignInLimiter, message, parse_editors, verify_editor
+from layers.auth import EDITORS_ENV, SignInError, SignInLimiter, parse_editors, verify_editor
 from layers.errors import AuthError
 from portal.i18n import translate
 from portal.state import DRAFT_KEY, EDITOR_KEY, LANG_KEY
+from portal.wording import streamlit_words_css
 
 SIGNIN_FORM = "editor_signin"
 NO_SECRETS_FILE = "no-secrets-found"
@@ -89,7 +90,7 @@ def _no_secrets_file(exc: FileNotFoundError) -> bool:
     return getattr(exc, "error_id", NO_SECRETS_FILE) == NO_SECRETS_FILE
 
 
-def _broken_secrets(exc: Exception) -> AuthError:
+def _broken_secrets(exc: Exception) -> SignInError:
     """The bilingual refusal for an unreadable secrets file, with at most its line number.
 
     Neither Streamlit's message nor the TOML parser's is shown or logged: both
@@ -100,8 +101,8 @@ def _broken_secrets(exc: Exception) -> AuthError:
     logger.error("secrets file unreadable (%s); editor sign-in is off", type(cause).__name__)
     found = _TOML_LINE_RE.search(str(cause)) if isinstance(cause, tomllib.TOMLDecodeError) else None
     if found is not None:
-        return AuthError(message("secrets_invalid", line=int(found.group(1))))
-    return AuthError(message("secrets_unreadable"))
+        return SignInError("secrets_invalid", line=int(found.group(1)))
+    return SignInError("secrets_unreadable")
 
 
 def signed_in_editor() -> str | None:
@@ -119,23 +120,39 @@ def _client() -> str | None:
     return str(address) if address else None
 
 
+def refusal_text(exc: AuthError, *, lang: str) -> str:
+    """A refusal for ``st.error``: the page's language first, the other below it.
+
+    Both languages are kept (the rule for every refusal an editor meets, as for
+    uploads), but the page's own comes first and each stands on its own line, so
+    a Chinese page reads as Chinese. An :class:`AuthError` from elsewhere is
+    shown as it is.
+    """
+    if isinstance(exc, SignInError):
+        first, second = exc.lines(lang)
+        return f"{first}\n\n{second}"
+    return str(exc)
+
+
 def render_signin() -> None:
     """The sign-in page: a name and a password; failures are counted and slowed.
 
     The editors are read before the form is drawn, so a broken secrets file or a
     portal without editors is said at once instead of after a typed password.
-    Every refusal is shown with ``st.error``, never as a traceback.
+    Every refusal is shown with ``st.error`` (:func:`refusal_text`), never as a
+    traceback.
     """
     lang = "en" if st.session_state.get(LANG_KEY) else "zh"
+    st.html(streamlit_words_css(lang=lang))  # no "Press Enter to submit form" in English
     st.title(translate("page_signin", lang))
     st.caption(translate("signin_help", lang))
     try:
         editors = configured_editors()
     except AuthError as exc:
-        st.error(str(exc))
+        st.error(refusal_text(exc, lang=lang))
         return
     if not editors:
-        st.error(message("no_editors"))
+        st.error(refusal_text(SignInError("no_editors"), lang=lang))
         return
     with st.form(SIGNIN_FORM, clear_on_submit=True):
         name = st.text_input(translate("editor_name", lang))
@@ -147,7 +164,7 @@ def render_signin() -> None:
         editor = verify_editor(editors, name, password,
                                limiter=sign_in_limiter(), client=_client())  # fmt: skip
     except AuthError as exc:
-        st.error(str(exc))
+        st.error(refusal_text(exc, lang=lang))
         return
     st.session_state[EDITOR_KEY] = editor
     st.rerun()

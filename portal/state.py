@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 LANG_KEY = "lang_english"
 """bool: True when the user switched the interface to English."""
 
@@ -11,8 +13,15 @@ MAP_KEY = "project_map"
 SELECTED_KEY = "selected_project"
 """str | None: project_id whose details panel is open."""
 
+CLOSE_DETAILS_KEY = "close_details"
+"""Widget key of the button that closes the details (the map takes the whole width again)."""
+
 ZOOM_KEY = "zoom_to_project"
-"""str | None: project_id the map frames once (a ``?project=`` link)."""
+"""str | None: project_id the map frames (a ``?project=`` link, a table row)."""
+
+ZOOM_SEQ_KEY = "zoom_request"
+"""int: counts zoom requests; the map frames the project once per request, however many
+reruns pass before the browser hears of it (a popped request was lost to a quick rerun)."""
 
 SOURCE_KEY = "source_view"
 """tuple[str, int, int, int, int] | None: (doc_id, quote start, end, sentence start, end)
@@ -93,3 +102,9 @@ PLACE_PRECISION_KEY = "place_queue_precision"
 
 PLACE_NOTICE_KEY = "place_queue_notice"
 """str: the success message shown once after a placement (not a widget key)."""
+
+
+def request_zoom(state: Any, project_id: str) -> None:
+    """Ask the map to frame ``project_id`` once (``state`` is ``st.session_state``)."""
+    state[ZOOM_KEY] = project_id
+    state[ZOOM_SEQ_KEY] = int(state.get(ZOOM_SEQ_KEY, 0)) + 1

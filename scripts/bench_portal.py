@@ -8,7 +8,8 @@ lines spread over the corpus area), start the portal on the store, open it in
 Debian Chromium (Playwright) and time (a) page load to the features drawn on the
 map, and (b) a filter change (the "overdue only" switch) to the map redrawn; the
 warm loads and filter changes are each the median of ``--repeat`` runs. "Drawn"
-is what the map's canvas renderer reports it drew in its last redraw. The portal
+is what the map reports it shows in view after its last redraw (on its canvas,
+or counted on a unit's badge; the synthetic stores have only points and lines). The portal
 process's peak resident memory (VmHWM) is read from /proc. Prints a table and
 writes it to docs/benchmarks.md (section ``bench_portal``).
 """

@@ -12,7 +12,13 @@ by the county's prefecture (the portal's switch, on there by default);
 ``--year Y`` (default: the year of the newest document) keeps the projects
 documents issued by then had named and writes each one's progress that year:
 ``known_stage`` (reported), ``planned_stage``, ``target_year``, ``overdue``,
-``info_date``. ``--headers zh`` gives CSV and Excel Chinese headers.
+``info_date``. ``--headers zh`` gives CSV and Excel Chinese headers and Chinese words for
+their codes (建成, 高速公路, 示意线路, the method in Chinese), and a KML Chinese descriptions.
+
+Spatial formats hold one geometry type per layer: ``highways`` (lines), ``highways_area``
+(projects known only by a county or prefecture polygon), ``reservoirs`` (points) and so on
+(:mod:`layers.export`). ``--format geojson`` writes one FeatureCollection to a ``.geojson``
+path, and one file per layer to a ``.zip`` path.
 """
 
 from __future__ import annotations
@@ -66,7 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="progress as of this year (default: the newest document's year)",
     )
-    parser.add_argument("--headers", choices=("en", "zh"), default="en")
+    parser.add_argument(
+        "--headers",
+        choices=("en", "zh"),
+        default="en",
+        help="language of CSV/Excel headers and words, and of KML descriptions",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

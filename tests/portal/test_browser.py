@@ -36,7 +36,7 @@ EXPECTED_FEATURES = 150  # drawable projects of the corpus (187 in all, every on
 PAINTED_JS = """() => {
   let painted = 0;
   window.projectMap.eachLayer(layer => {
-    if (!layer.drawnProjects) return;
+    if (!layer.drawnProjects || !layer._ctx) return;  // the canvas, not the badges
     const canvas = layer._container;
     const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) painted++;

@@ -92,7 +92,7 @@ def test_hostile_search_words_are_shown_as_text(portal, browser, case: str, sear
     assert dialogs == []
     assert errors == 0 and "Traceback" not in text
     assert injected == []
-    assert title == f"全部区域 · 2024 年 · “{search}”"  # the words exactly as typed
+    assert title == f"全部区域 · 2024 年 · “{search}” · 0 个项目"  # the words exactly as typed
     assert children == 0, "the title holds text only, no elements"
     assert Path(shot).stat().st_size > 10_000
 

@@ -28,13 +28,14 @@ PASSWORD = "correct horse battery"
 VIEWPORT = {"width": 1400, "height": 1000}
 
 # In the map's frame: the kind of shape (0 point, 1 line, 2 area: map.js) and the
-# coordinates the canvas drew a project with, or null when it is not drawn.
+# coordinates the canvas drew a project with, "badge" for a project known only by its
+# county or prefecture (listed on the unit's badge), or null when it is not drawn.
 SHAPE_JS = """id => {
   let found = null;
   window.projectMap.eachLayer(layer => {
-    if (found || !layer.drawnProjects || !layer._rows) return;
-    const i = layer._rows.id.indexOf(id);
-    if (i < 0 || !layer.drawnProjects().includes(id)) return;
+    if (found || !layer.drawnProjects || !layer.drawnProjects().includes(id)) return;
+    const i = layer._rows ? layer._rows.id.indexOf(id) : -1;
+    if (i < 0) { found = {kind: "badge", coordinates: null}; return; }  // on its unit's badge
     const g = layer._rows.geom[i];
     const geometry = layer._geometries[g];
     found = {kind: layer._shapes[g].kind,
@@ -42,7 +43,7 @@ SHAPE_JS = """id => {
   });
   return found;
 }"""
-POINT, AREA = 0, 2
+POINT = 0
 # The picker has moved on from the placed project (to the next one in the queue).
 PICKED_JS = """placed => [...document.querySelectorAll('input[role=combobox]')].some(i =>
     i.getAttribute('aria-label') === '项目' && i.value && !i.value.startsWith(placed))"""
@@ -142,7 +143,7 @@ def test_accepting_a_candidate_moves_the_project_after_the_rebuild(
         assert set(logged["field"]) == {"geometry", "precision", "geocode_method"}
         assert set(logged["who"]) == {"alice"}
         assert logged["why"].str.contains(f"placed from the queue: {candidate.name}").all()
-        assert _shape_on_map(page, url, pid)["kind"] == AREA  # the map waits for the rebuild
+        assert _shape_on_map(page, url, pid)["kind"] == "badge"  # the map waits for the rebuild
 
         rebuild_store(location, geocoder=geocoder)  # as scripts/build_layers.py does
         moved = read_store(location).projects.set_index("project_id").loc[pid]

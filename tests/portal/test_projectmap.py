@@ -1,4 +1,5 @@
-"""The project map: styles by status and precision, escaped text, canvas, local assets."""
+"""The project map: styles by status and precision, escaped text, canvas, local assets;
+badges for projects known only by an area, shared lines and points, labels, layer switches."""
 
 from __future__ import annotations
 
@@ -6,16 +7,24 @@ import html
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from layers.localities import ATTRIBUTION
+from portal.basemaps import OFFLINE, Basemap
 from portal.mapcomponent import FRONTEND
+from portal.mapoverlaps import label_anchors, label_candidates, line_offsets, point_spreads
+from portal.mapplaces import place_label_order, reference_places
 from portal.projectmap import (
     OVERDUE_COLOR,
     STATUS_COLORS,
     build_project_map,
+    categories_for_switches,
     feature_style,
+    legend_html,
+    prepare_projects,
+    switches_for_categories,
 )
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -145,7 +154,11 @@ def test_the_browser_side_draws_on_a_canvas_from_local_files_only() -> None:
     page = (FRONTEND / "index.html").read_text(encoding="utf-8")
     assert "preferCanvas: true" in script
     assert 'src="../../app/static/leaflet/leaflet.js"' in page
-    for text in (script, page):
+    scripts = sorted(FRONTEND.glob("*.js"))
+    assert {p.name for p in scripts} == {"canvas.js", "places.js", "map.js"}
+    for name in ("canvas.js", "places.js", "map.js"):
+        assert f'<script src="{name}"></script>' in page
+    for text in (page, *(p.read_text(encoding="utf-8") for p in scripts)):
         assert "http:" not in text and "https:" not in text and '="//' not in text
 
 
@@ -156,3 +169,158 @@ def test_the_attribution_line_credits_the_point_data(xuanhan) -> None:
     script = (FRONTEND / "map.js").read_text(encoding="utf-8")
     assert "attributionControl" in script and "args.attribution" in script
     assert "addAttribution(line)" in script
+
+
+# Badges, shared lines and points, labels, layer switches (portal.mapplaces, portal.mapoverlaps).
+
+
+def _units() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Two counties side by side (宣汉县 west, 大竹县 east) and their prefecture around both."""
+    counties = gpd.GeoDataFrame(
+        {"adcode": ["511722", "511724"], "name": ["宣汉县", "大竹县"],
+         "prefecture": ["达州市", "达州市"]},
+        geometry=[shapely.box(107.0, 31.0, 108.0, 32.0), shapely.box(108.0, 31.0, 109.0, 32.0)],
+        crs="EPSG:4326",
+    )  # fmt: skip
+    prefectures = gpd.GeoDataFrame(
+        {"adcode": ["511700"], "name": ["达州市"]},
+        geometry=[shapely.box(107.0, 31.0, 109.0, 32.0)],
+        crs="EPSG:4326",
+    )
+    return counties, prefectures
+
+
+def _vague() -> gpd.GeoDataFrame:
+    """Projects known only by an area, a line, and two that share a point."""
+    counties, prefectures = _units()
+    xuanhan, dazhu = counties.geometry
+    return gpd.GeoDataFrame(
+        {"project_id": ["a", "b", "c", "d", "e", "f", "g"],
+         "name": ["县里水库", "两县物流园", "大竹公园", "市里园区", "一条路", "点一", "点二长名字"],
+         "category": ["reservoir", "industrial_zone", "park", "industrial_zone", "highway",
+                      "park", "other"],
+         "status": ["completed", None, None, "under_construction", None, None, "completed"],
+         "precision": ["county", "county", "county", "city", "route", "near", "near"],
+         "counties": ["宣汉县", "宣汉县|大竹县", "大竹县", None, None, "宣汉县", "宣汉县"],
+         "overdue": pd.array([False, True, False, False, False, False, False], dtype="boolean")},
+        geometry=[xuanhan, shapely.union(xuanhan, dazhu), dazhu, prefectures.geometry.iloc[0],
+                  shapely.LineString([(107.2, 31.2), (108.5, 31.8)]), shapely.Point(107.5, 31.5),
+                  shapely.Point(107.5, 31.5)],
+        crs="EPSG:4326",
+    )  # fmt: skip
+
+
+def _badges(args: dict) -> dict[str, set[str]]:
+    """Each badge's place name -> the ids of the projects it lists."""
+    ids = json.loads(args["features"])["id"]
+    return {args["places"][place][0]: {ids[i] for i in rows} for place, rows in args["units"]}
+
+
+def test_projects_known_only_by_an_area_are_counted_on_one_badge_per_unit() -> None:
+    counties, prefectures = _units()
+    args = build_project_map(_vague(), counties=counties, prefectures=prefectures, lang="zh")
+    # A project of two counties is listed on both; a prefecture's on the prefecture's badge.
+    assert _badges(args) == {"宣汉县": {"a", "b"}, "大竹县": {"b", "c"}, "达州市": {"d"}}
+    levels = {name: level for name, level, _x, _y in args["places"]}
+    assert levels == {"宣汉县": "county", "大竹县": "county", "达州市": "city"}
+    # Each badge's point lies inside its unit (the pole of inaccessibility of the box: its middle).
+    points = {name: (x, y) for name, _level, x, y in args["places"]}
+    assert points["宣汉县"] == (107.5, 31.5) and points["大竹县"] == (108.5, 31.5)
+    # The county outlines are the map's own; only the prefecture's travels with the badges.
+    assert list(json.loads(args["unit_shapes"])) == ["2"]
+    # The ring colours and counts come from the stage of each row, in stage order.
+    stages = {s["name"]: s for s in args["stages"]}
+    assert stages["建成"]["color"] == STATUS_COLORS["completed"]
+    assert stages["未报告进展"]["rank"] < stages["在建"]["rank"] < stages["建成"]["rank"]
+    assert args["late"] == [1]  # 两县物流园 is overdue: its badges get a red rim
+
+
+def test_an_area_outside_every_unit_gets_a_badge_of_its_own() -> None:
+    counties, prefectures = _units()
+    far = _vague().iloc[[0]].copy()
+    far["project_id"], far["counties"] = ["z"], ["别处县"]
+    far.geometry = [shapely.box(100.0, 25.0, 101.0, 26.0)]
+    args = build_project_map(far, counties=counties, prefectures=prefectures, lang="zh")
+    assert _badges(args) == {"别处县": {"z"}}
+    assert args["places"][-1][1] == "area" and args["places"][-1][2:] == [100.5, 25.5]
+
+
+def test_lines_sharing_a_stretch_are_drawn_side_by_side_and_shared_points_around_their_spot():
+    lines = np.array([shapely.LineString([(0, 0), (1, 0), (2, 1)]),
+                      shapely.LineString([(2, 1), (1, 0), (0, 0)]),  # the same, drawn backwards
+                      shapely.LineString([(1, 0), (2, 1), (3, 3)]),  # shares (1,0)-(2,1)
+                      shapely.LineString([(5, 5), (6, 6)])], dtype=object)  # fmt: skip
+    offsets = line_offsets(lines)
+    assert offsets[3] == 0 and len(set(offsets[:3].tolist())) == 3  # three slots, one line apart
+    assert sorted(offsets[:3].tolist()) == [-6, 0, 6]
+    assert line_offsets(lines[[0, 3]]).tolist() == [0, 0]
+    points = np.array([shapely.Point(1, 1), shapely.Point(1, 1), shapely.Point(2, 2)], dtype=object)
+    spreads = point_spreads(points)
+    assert spreads[2].tolist() == [0, 0]  # alone: where it is
+    assert spreads[0].tolist() != spreads[1].tolist()
+    assert all(abs(dx) + abs(dy) >= 8 for dx, dy in spreads[:2].tolist())
+
+
+def test_shared_points_reach_the_browser_as_shifts() -> None:
+    counties, prefectures = _units()
+    args = build_project_map(_vague(), counties=counties, prefectures=prefectures, lang="zh")
+    ids = json.loads(args["features"])["id"]
+    shifted = {ids[i]: (dx, dy) for i, _offset, dx, dy in args["shifts"]}
+    assert set(shifted) == {"f", "g"} and shifted["f"] != shifted["g"]
+
+
+def test_project_labels_only_in_presentation_mode_best_known_first() -> None:
+    counties, prefectures = _units()
+    plain = build_project_map(_vague(), counties=counties, prefectures=prefectures, lang="zh")
+    assert plain["labels"] == [] and plain["presentation"] is False
+    args = build_project_map(_vague(), counties=counties, prefectures=prefectures, lang="zh",
+                             presentation=True)  # fmt: skip
+    ids = json.loads(args["features"])["id"]
+    order = [ids[i] for i, _x, _y in args["labels"]]
+    # Areas have badges, not labels; a reported stage first; then the shorter name.
+    assert order == ["g", "f", "e"]
+    line = next(item for item in args["labels"] if ids[item[0]] == "e")
+    assert line[1:] == [107.85, 31.5]  # the middle of the line
+    anchors = label_anchors(np.array([shapely.Point(1, 2), shapely.box(0, 0, 1, 1)], dtype=object))
+    assert anchors[0].tolist() == [1, 2] and np.isnan(anchors[1]).all()
+
+
+def test_label_candidates_rank_by_reported_stage_then_name_length() -> None:
+    anchors = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [np.nan, np.nan]])
+    stages = np.array(["unreported", "completed", "unreported", "completed"], dtype=object)
+    names = np.array(["很长很长的名字", "长的名字也先", "短", "面"], dtype=object)
+    assert [c[0] for c in label_candidates(anchors, stages, names)] == [1, 2, 0]
+
+
+def test_place_labels_prefectures_first_then_larger_counties() -> None:
+    counties, prefectures = _units()
+    counties.loc[1, "geometry"] = shapely.box(108.0, 31.0, 110.0, 32.0)  # 大竹县 the larger
+    places = reference_places(counties, prefectures, basemap=Basemap(OFFLINE))
+    assert [places.names[i] for i in place_label_order(places)] == ["达州市", "大竹县", "宣汉县"]
+
+
+def test_the_map_switches_are_the_layer_filter() -> None:
+    offered = ["highway", "railway", "reservoir"]
+    assert categories_for_switches(["highway", "railway", "reservoir"], offered) == []  # all
+    assert categories_for_switches(["railway", "bogus"], offered) == ["railway"]
+    assert switches_for_categories([], offered) == [True, True, True]
+    assert switches_for_categories(["railway"], offered) == [False, True, False]
+    counties, prefectures = _units()
+    store = _vague()
+    prepared = prepare_projects(store, basemap=Basemap(OFFLINE), counties=counties,
+                                prefectures=prefectures)  # fmt: skip
+    parks_only = store[store["category"] == "park"]
+    args = build_project_map(parks_only, counties=counties, prefectures=prefectures, lang="en",
+                             prepared=prepared, categories=["park"])  # fmt: skip
+    # Every layer of the store is offered (so an unticked one can be ticked again) ...
+    assert args["layer_codes"] == ["highway", "reservoir", "park", "industrial_zone", "other"]
+    assert args["layers_on"] == [False, False, True, False, False]
+    assert args["layer_counts"] == [0, 0, 2, 0, 0]
+
+
+def test_the_legend_folds_to_its_title_and_names_badges_and_parallel_lines() -> None:
+    legend = legend_html("zh")
+    assert legend.startswith('<b class="legend-title">图例</b><div class="legend-body">')
+    assert "数字圆标" in legend and "并行的线" in legend
+    script = (FRONTEND / "map.js").read_text(encoding="utf-8")
+    assert "localStorage" in script and "is-folded" in script

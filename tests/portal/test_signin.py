@@ -17,10 +17,10 @@ from streamlit import config
 from streamlit.runtime.secrets import Secrets
 from streamlit.testing.v1 import AppTest
 
-from layers.auth import EDITORS_ENV, FREE_FAILURES, verify_editor
+from layers.auth import EDITORS_ENV, FREE_FAILURES, SignInError, verify_editor
 from layers.errors import AuthError
 from portal import signin
-from portal.state import EDITOR_KEY
+from portal.state import EDITOR_KEY, LANG_KEY
 
 PASSWORD = "correct horse"
 SECRET_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2VjcmV0c2FsdA$do-not-show-me"
@@ -69,7 +69,7 @@ def test_a_broken_secrets_file_is_reported_as_broken(secrets_file, monkeypatch, 
     assert not app.exception
     assert [e.value for e in app.error] == [
         "密钥文件 secrets.toml 第 2 行不是有效的 TOML，编辑暂时无法登录。"
-        "请管理员修复该文件；浏览地图不受影响。 / The secrets file (secrets.toml) is not "
+        "请管理员修复该文件；浏览地图不受影响。\n\nThe secrets file (secrets.toml) is not "
         "valid TOML at line 2, so editors cannot sign in. An administrator must fix the "
         "file; the map still works."
     ]
@@ -121,10 +121,10 @@ def test_failures_slow_the_next_try_and_then_the_editor_signs_in(
     app = _app().run()
     for _ in range(FREE_FAILURES):
         _submit(app, "alice", "guess")
-        assert app.error[0].value == "编辑用户名或密码错误。 / Wrong editor name or password."
+        assert app.error[0].value == "编辑用户名或密码错误。\n\nWrong editor name or password."
     _submit(app, "alice", PASSWORD)  # right, but too soon: refused without a hash check
     assert app.error[0].value == (
-        "登录失败次数过多：请等待 1 秒后再试。 / "
+        "登录失败次数过多：请等待 1 秒后再试。\n\n"
         "Too many failed sign-ins: wait 1 s, then try again."
     )
     assert EDITOR_KEY not in app.session_state
@@ -132,3 +132,33 @@ def test_failures_slow_the_next_try_and_then_the_editor_signs_in(
     _submit(app, "alice", PASSWORD)
     assert not app.exception and not app.error
     assert app.session_state[EDITOR_KEY] == "alice"
+
+
+def test_an_english_page_gives_its_refusals_in_english_first(
+    secrets_file, monkeypatch, env_editors
+) -> None:
+    monkeypatch.setenv(EDITORS_ENV, env_editors)
+    app = _app()
+    app.session_state[LANG_KEY] = True
+    app.run()
+    assert app.title[0].value == "Editor sign-in"
+    _submit(app, "alice", "guess")
+    assert app.error[0].value == "Wrong editor name or password.\n\n编辑用户名或密码错误。"
+
+
+def test_no_editor_reads_in_the_pages_language_first(secrets_file) -> None:
+    app = _app()
+    app.session_state[LANG_KEY] = True
+    app.run()
+    first, second = app.error[0].value.split("\n\n")
+    assert first.startswith("No editor is configured") and second.startswith("本门户没有配置")
+
+
+def test_refusals_keep_both_languages_in_one_line_for_logs() -> None:
+    error = SignInError("wait", seconds=4)
+    assert str(error) == (
+        "登录失败次数过多：请等待 4 秒后再试。 / "
+        "Too many failed sign-ins: wait 4 s, then try again."
+    )
+    assert error.text("en") == "Too many failed sign-ins: wait 4 s, then try again."
+    assert isinstance(error, AuthError)
