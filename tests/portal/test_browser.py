@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from mapframe import map_frame
 
 from layers import REPO_ROOT
 from layers.localities import ATTRIBUTION
@@ -83,17 +84,6 @@ def _is_local(url: str) -> bool:
     return parsed.scheme in {"data", "blob", "about"} or parsed.hostname in LOCAL_HOSTS
 
 
-def _map_frame(page):
-    """The project map component's iframe (portal/mapcomponent.py), once Leaflet is in it."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "project_map" in frame.url and frame.locator(".leaflet-container").count():
-                return frame
-        page.wait_for_timeout(250)
-    pytest.fail("the map component never showed a Leaflet container")
-
-
 # A point inside the first drawn project that a click there would hit (a point's centre,
 # a segment's middle, a polygon's middle), in the map container's pixels.
 TARGET_JS = """() => {
@@ -110,7 +100,7 @@ TARGET_JS = """() => {
 
 
 def _first_feature_on_page(page) -> tuple[float, float]:
-    frame = _map_frame(page)
+    frame = map_frame(page)
     target = frame.evaluate(TARGET_JS)
     assert target, "no drawn feature inside the map view"
     box = frame.locator(".leaflet-container").bounding_box()
@@ -128,7 +118,7 @@ def _click_first_feature(page) -> None:
 
 
 def _drawn(page, at_least: int = 1) -> int:
-    frame = _map_frame(page)
+    frame = map_frame(page)
     deadline = time.monotonic() + 30
     count = frame.evaluate(DRAWN_JS)
     while count < at_least and time.monotonic() < deadline:
@@ -139,7 +129,7 @@ def _drawn(page, at_least: int = 1) -> int:
 
 def _drawn_settles(page, done) -> int:
     """The drawn count once ``done(count)`` holds (or after 30 s, whatever it is then)."""
-    frame = _map_frame(page)
+    frame = map_frame(page)
     deadline = time.monotonic() + 30
     count = frame.evaluate(DRAWN_JS)
     while not done(count) and time.monotonic() < deadline:
@@ -159,7 +149,7 @@ def test_project_map_draws_offline_on_a_canvas(portal_url, browser) -> None:
         page.goto(portal_url, wait_until="domcontentloaded")
         page.get_by_text("地方规划基础设施项目地图").first.wait_for(timeout=60_000)
         assert _drawn(page, EXPECTED_FEATURES) >= EXPECTED_FEATURES
-        frame = _map_frame(page)
+        frame = map_frame(page)
         assert frame.locator(".leaflet-overlay-pane canvas").count() >= 1
         assert frame.evaluate(PAINTED_JS) > 1000  # the projects are on the canvas, not only listed
         assert frame.evaluate("() => typeof L !== 'undefined' && L.version") == "1.9.3"
@@ -209,7 +199,7 @@ def test_a_county_shows_its_prefectures_projects_and_the_map_credits_its_points(
             timeout=60_000
         )
         assert _drawn(page, with_dazhou) == with_dazhou
-        credits = _map_frame(page).locator(".leaflet-control-attribution").inner_text()
+        credits = map_frame(page).locator(".leaflet-control-attribution").inner_text()
         for credit in ATTRIBUTION:
             assert credit in credits, credits
         page.screenshot(path=str(ARTIFACTS / "xuanhan_with_dazhou.png"), full_page=True)
@@ -231,7 +221,7 @@ def test_clicking_a_feature_opens_its_details(portal_url, browser) -> None:
         page.get_by_text("点击地图上的项目或表格中的一行查看详情。").wait_for(timeout=60_000)
         _drawn(page)
         _hover_first_feature(page)  # a tooltip names the project and its stage
-        tooltip = _map_frame(page).locator(".leaflet-tooltip")
+        tooltip = map_frame(page).locator(".leaflet-tooltip")
         tooltip.wait_for(timeout=10_000)
         assert "名称" in tooltip.inner_text() and "已报告阶段" in tooltip.inner_text()
         _click_first_feature(page)
@@ -258,7 +248,7 @@ def test_english_switch_in_the_browser(portal_url, browser) -> None:
                 continue
         english.wait_for(timeout=10_000)
         assert _drawn(page, EXPECTED_FEATURES) >= EXPECTED_FEATURES
-        assert _map_frame(page).get_by_text("Reservoirs").count() >= 1  # the layer control
+        assert map_frame(page).get_by_text("Reservoirs").count() >= 1  # the layer control
         page.screenshot(path=str(ARTIFACTS / "project_map_en.png"), full_page=True)
     finally:
         context.close()
@@ -275,8 +265,8 @@ def test_presentation_mode_for_the_projector(portal_url, browser) -> None:
         # The sidebar is hidden by the style the page adds; give it a moment to apply.
         page.locator("[data-testid='stSidebar']").wait_for(state="hidden", timeout=15_000)
         assert _drawn(page) > 0
-        assert _map_frame(page).locator("#map-legend").is_visible()
-        assert _map_frame(page).locator(".leaflet-control-scale").is_visible()
+        assert map_frame(page).locator("#map-legend").is_visible()
+        assert map_frame(page).locator(".leaflet-control-scale").is_visible()
         with page.expect_download() as download:
             page.get_by_text("导出图片（PNG）").click()
         path = ARTIFACTS / "presentation_figure.png"
@@ -366,12 +356,12 @@ def test_a_project_link_opens_its_details_and_frames_it(portal_url, browser, cor
         page.goto(portal_url, wait_until="domcontentloaded")
         page.get_by_text("点击地图上的项目或表格中的一行查看详情。").wait_for(timeout=60_000)
         _drawn(page)
-        overview = _map_frame(page).evaluate("() => window.projectMap.getZoom()")
+        overview = map_frame(page).evaluate("() => window.projectMap.getZoom()")
         page.goto(f"{portal_url}/?project={target['project_id']}&lang=en",
                   wait_until="domcontentloaded")  # fmt: skip
         page.get_by_text("What each document says").wait_for(timeout=60_000)
         page.locator(".project-name", has_text=target["name"]).first.wait_for(timeout=30_000)
-        frame = _map_frame(page)
+        frame = map_frame(page)
         deadline = time.monotonic() + 20
         zoom = frame.evaluate("() => window.projectMap.getZoom()")
         while zoom <= overview and time.monotonic() < deadline:

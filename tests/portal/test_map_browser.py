@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mapframe import map_frame
 
 from layers import REPO_ROOT
 from layers.store import StoreLocation, write_store
@@ -64,17 +65,6 @@ def known_only_by_xuanhan(xuanhan_view) -> list[str]:
     return names
 
 
-def _map_frame(page):
-    """The project map component's iframe, once Leaflet is in it."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "project_map" in frame.url and frame.locator(".leaflet-container").count():
-                return frame
-        page.wait_for_timeout(250)
-    pytest.fail("the map component never showed a Leaflet container")
-
-
 def _summary(page, n: int) -> None:
     page.get_by_text(f"共 {n} 个项目", exact=False).first.wait_for(timeout=60_000)
 
@@ -95,7 +85,7 @@ def test_a_county_badge_lists_its_projects_and_a_pick_opens_details_and_outlines
     context, page, errors = _open(browser, portal_url + XUANHAN, size)
     try:
         _summary(page, len(xuanhan_view))
-        frame = _map_frame(page)
+        frame = map_frame(page)
         badge = frame.locator('.unit-badge[data-place="宣汉县"]')
         badge.wait_for(timeout=30_000)
         badge.hover()  # the count by layer and stage, in words
@@ -130,11 +120,11 @@ def test_place_names_label_the_map_by_zoom(portal_url, browser, xuanhan_view) ->
     context, page, errors = _open(browser, portal_url + XUANHAN)
     try:
         _summary(page, len(xuanhan_view))
-        frame = _map_frame(page)
+        frame = map_frame(page)
         assert frame.evaluate("() => window.projectMap.getZoom()") >= 8  # a county's zoom
         frame.locator(".map-label-county", has_text="宣汉县").first.wait_for(timeout=30_000)
         page.goto(portal_url, wait_until="domcontentloaded")  # the whole area: prefectures
-        frame = _map_frame(page)
+        frame = map_frame(page)
         frame.locator(".map-label-city", has_text="达州市").first.wait_for(timeout=30_000)
         assert frame.locator(".map-label-county").count() == 0  # not at the lowest zoom
     finally:
@@ -173,7 +163,7 @@ def test_a_click_where_lines_share_a_stretch_lists_every_project_there(
     names = corpus_tables.projects.set_index("project_id")["name"].astype(str)
     context, page, errors = _open(browser, portal_url + "/?layer=railway")
     try:
-        frame = _map_frame(page)
+        frame = map_frame(page)
         deadline = time.monotonic() + 30
         spot = None
         while spot is None and time.monotonic() < deadline:
@@ -218,7 +208,7 @@ def test_a_layer_switched_off_on_the_map_filters_the_count_and_the_table_and_sta
         while not _grid_has(page, reservoir) and time.monotonic() < deadline:
             page.wait_for_timeout(250)
         assert _grid_has(page, reservoir)
-        frame = _map_frame(page)
+        frame = map_frame(page)
         _switch(frame, "水库").click()
         _summary(page, left)  # the headline count follows the map's switch
         deadline = time.monotonic() + 30
@@ -232,14 +222,14 @@ def test_a_layer_switched_off_on_the_map_filters_the_count_and_the_table_and_sta
         page.get_by_text("只看逾期项目").click()
         page.wait_for_function("() => !location.search.includes('overdue')", timeout=30_000)
         _summary(page, left)
-        frame = _map_frame(page)
+        frame = map_frame(page)
         assert not _switch(frame, "水库").is_checked()
         # The link keeps it.
         page.goto(page.url, wait_until="domcontentloaded")
         _summary(page, left)
-        assert not _switch(_map_frame(page), "水库").is_checked()
+        assert not _switch(map_frame(page), "水库").is_checked()
         # Ticked again: every layer, and the link forgets the filter.
-        _switch(_map_frame(page), "水库").click()
+        _switch(map_frame(page), "水库").click()
         _summary(page, everything)
         assert "layer=" not in page.url
     finally:
@@ -249,7 +239,7 @@ def test_a_layer_switched_off_on_the_map_filters_the_count_and_the_table_and_sta
 
 def _widths(page) -> tuple[float, float]:
     """The map frame's width and the main block's content width, in pixels."""
-    frame = _map_frame(page)
+    frame = map_frame(page)
     map_box = frame.frame_element().bounding_box()
     main = page.evaluate("""() => {
       const el = document.querySelector('[data-testid="stMainBlockContainer"]');
@@ -275,7 +265,7 @@ def test_the_map_fills_the_width_until_a_project_is_chosen(
         page.get_by_text("各文件的表述").wait_for(timeout=60_000)
         width, main = _widths(page)
         details = page.locator(".project-name").first.bounding_box()
-        map_box = _map_frame(page).frame_element().bounding_box()
+        map_box = map_frame(page).frame_element().bounding_box()
         assert width < 0.75 * main and details["x"] >= map_box["x"] + map_box["width"]
         page.screenshot(path=str(ARTIFACTS / f"map_details_{size[0]}x{size[1]}.png"))
         page.get_by_role("button", name="关闭详情").click()
@@ -290,7 +280,7 @@ def test_the_map_fills_the_width_until_a_project_is_chosen(
 def test_the_legend_folds_away_and_remembers_it(portal_url, browser) -> None:
     context, page, errors = _open(browser, portal_url, (1920, 1080))
     try:
-        frame = _map_frame(page)
+        frame = map_frame(page)
         legend = frame.locator("#map-legend")
         legend.wait_for(timeout=30_000)
         assert "is-folded" not in (legend.get_attribute("class") or "")  # room for it here
@@ -299,7 +289,7 @@ def test_the_legend_folds_away_and_remembers_it(portal_url, browser) -> None:
         legend.locator(".legend-title").click()
         assert not body.is_visible()
         page.reload(wait_until="domcontentloaded")
-        frame = _map_frame(page)
+        frame = map_frame(page)
         frame.locator("#map-legend .legend-title").wait_for(timeout=30_000)
         assert not frame.locator("#map-legend .legend-body").is_visible()  # still folded
         frame.locator("#map-legend .legend-title").click()
@@ -325,7 +315,7 @@ def test_presentation_mode_labels_the_projects_without_collisions(
 ) -> None:
     context, page, errors = _open(browser, portal_url + XUANHAN + "&present=1", size)
     try:
-        frame = _map_frame(page)
+        frame = map_frame(page)
         frame.locator(".map-label-project").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
         labels = _boxes(frame, ".map-label")

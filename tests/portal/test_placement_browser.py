@@ -13,6 +13,7 @@ import time
 
 import pytest
 import shapely
+from mapframe import map_frame
 
 from layers import REPO_ROOT
 from layers.auth import hash_password
@@ -52,21 +53,10 @@ NOTHING_STALE_JS = (
 )
 
 
-def _map_frame(page):
-    """The project map component's iframe, once Leaflet is in it."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "project_map" in frame.url and frame.locator(".leaflet-container").count():
-                return frame
-        page.wait_for_timeout(250)
-    pytest.fail("the map component never showed a Leaflet container")
-
-
 def _shape_on_map(page, url: str, project_id: str) -> dict:
     page.goto(f"{url}/?project={project_id}", wait_until="domcontentloaded")
     page.get_by_text("各文件的表述").wait_for(timeout=60_000)
-    frame = _map_frame(page)
+    frame = map_frame(page)
     deadline = time.monotonic() + 30
     shape = frame.evaluate(SHAPE_JS, project_id)
     while shape is None and time.monotonic() < deadline:

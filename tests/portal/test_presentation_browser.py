@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from mapframe import map_frame
 
 from layers import REPO_ROOT
 from layers.store import StoreLocation, write_store
@@ -43,17 +44,6 @@ def portal_url(tmp_path_factory, corpus_tables, start_portal) -> Iterator[str]:
         yield url
 
 
-def _map_frame(page):
-    """The project map component's iframe, once Leaflet is in it."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "project_map" in frame.url and frame.locator(".leaflet-container").count():
-                return frame
-        page.wait_for_timeout(250)
-    pytest.fail("the map component never showed a Leaflet container")
-
-
 def _drawn(frame, *, at_least: int = 1) -> int:
     deadline = time.monotonic() + 30
     count = frame.evaluate(DRAWN_PROJECTS_JS)
@@ -79,7 +69,7 @@ def _presentation(page, url: str):
     page.goto(f"{url}/?county=宣汉县&year=2025&present=1", wait_until="domcontentloaded")
     page.locator("h1.presentation-title").wait_for(timeout=60_000)
     page.locator("[data-testid='stSidebar']").wait_for(state="hidden", timeout=15_000)
-    frame = _map_frame(page)
+    frame = map_frame(page)
     assert _drawn(frame) > 0
     page.wait_for_timeout(1500)  # let the frame take its final height
     return frame
@@ -152,7 +142,7 @@ def test_a_table_row_opens_highlights_and_frames_its_project(
                   wait_until="domcontentloaded")  # fmt: skip
         grid = page.locator("[data-testid='stDataFrame']").first
         grid.wait_for(timeout=60_000)
-        frame = _map_frame(page)
+        frame = map_frame(page)
         _drawn(frame)
         page.wait_for_timeout(1000)
         assert frame.evaluate(HIGHLIGHTED_JS) == 0
@@ -169,7 +159,7 @@ def test_a_table_row_opens_highlights_and_frames_its_project(
         page.locator(".project-name", has_text=str(project["name"])).first.wait_for(
             timeout=30_000
         )  # the details are open
-        frame = _map_frame(page)
+        frame = map_frame(page)
         deadline = time.monotonic() + 20
         while frame.evaluate(HIGHLIGHTED_JS) == 0 and time.monotonic() < deadline:
             page.wait_for_timeout(250)
