@@ -249,7 +249,7 @@ def _widths(page) -> tuple[float, float]:
     return map_box["width"], main
 
 
-@pytest.mark.parametrize("size", [*SIZES, (1400, 1000)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_map_fills_the_width_until_a_project_is_chosen(
     portal_url, browser, corpus_tables, size
 ) -> None:
