@@ -123,6 +123,7 @@ def render() -> None:
                              boundary_source=data.load_boundary_source(),
                              documents=contents.documents)  # fmt: skip
         return
+    # Counts, the slider's year and fixed words only: no document or link text reaches markdown.
     st.markdown(f"**{summary_line(selected, year=filters.year, lang=lang)}**")
     chosen = _chosen(contents.projects)
     # The map takes the whole width until a project is chosen; then the details open

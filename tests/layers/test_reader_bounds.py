@@ -18,6 +18,7 @@ from collections.abc import Callable
 import docx
 import pytest
 from docx.shared import Pt
+from pdfbytes import pdf_from_objects
 from pypdf import PdfWriter
 
 from layers.corpus import SOURCES_DIR
@@ -289,19 +290,7 @@ def _pdf(pages: list[bytes], *, text: str = "") -> bytes:
         objects.append(
             b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(packed), packed)
         )
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref_at = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref_at,
-    )
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 def test_a_hand_made_pdf_reads() -> None:
