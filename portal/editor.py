@@ -39,12 +39,11 @@ from layers.publish import (
 )
 from layers.store import CATEGORIES
 from portal import data
-from portal.assets import ensure_static_assets
 from portal.i18n import translate
 from portal.notice import notice
 from portal.review import auto_location, render_placement, render_review_table, review_frame
-from portal.signin import signed_in_editor
-from portal.state import DRAFT_KEY, LANG_KEY, NOTICE_KEY, UPLOAD_KEY
+from portal.signin import open_editor_page
+from portal.state import DRAFT_KEY, NOTICE_KEY, UPLOAD_KEY
 from portal.wording import streamlit_words_css
 
 UPLOADER_ROUND_KEY = "editor_uploader_round"
@@ -235,13 +234,7 @@ def published_table(published: pd.DataFrame, *, lang: str) -> pd.DataFrame:
 
 def render() -> None:
     """The editing page (editors only)."""
-    lang = "en" if st.session_state.get(LANG_KEY) else "zh"
-    editor = signed_in_editor()
-    if editor is None:  # the navigation hides the page; this guards it regardless
-        st.error(translate("editors_only", lang))
-        st.stop()
-    st.set_page_config(page_title=translate("page_edit", lang), layout="wide")
-    ensure_static_assets()
+    editor, lang = open_editor_page("page_edit")
     st.title(translate("page_edit", lang))
     notice = st.session_state.pop(NOTICE_KEY, None)
     slot = st.empty()  # always one element here, so the uploader keeps its place

@@ -35,14 +35,13 @@ from layers.placenames import PlaceIndex
 from layers.publish import record_placement
 from layers.store import StoreContents
 from portal import data
-from portal.assets import ensure_static_assets, local_draw_plugin, localise_map_assets
+from portal.assets import local_draw_plugin, localise_map_assets
 from portal.i18n import translate
 from portal.mapview import DISPLAY_TOLERANCE_DEG, build_county_map
 from portal.notice import notice
 from portal.review import drawn_geometry
-from portal.signin import signed_in_editor
+from portal.signin import open_editor_page
 from portal.state import (
-    LANG_KEY,
     PLACE_MAP_KEY,
     PLACE_NEXT_KEY,
     PLACE_NOTICE_KEY,
@@ -304,13 +303,7 @@ def following_project(queue: pd.DataFrame, picked: str) -> str | None:
 
 def render() -> None:
     """The placement queue page (editors only)."""
-    lang = "en" if st.session_state.get(LANG_KEY) else "zh"
-    editor = signed_in_editor()
-    if editor is None:  # the navigation hides the page; this guards it regardless
-        st.error(translate("editors_only", lang))
-        st.stop()
-    st.set_page_config(page_title=translate("page_place", lang), layout="wide")
-    ensure_static_assets()
+    editor, lang = open_editor_page("page_place")
     st.html(streamlit_words_css(lang=lang))  # no "Press Enter to apply" in English
     st.title(translate("page_place", lang))
     done = st.session_state.pop(PLACE_NOTICE_KEY, None)

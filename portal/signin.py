@@ -19,6 +19,7 @@ import streamlit as st
 
 from layers.auth import EDITORS_ENV, SignInError, SignInLimiter, parse_editors, verify_editor
 from layers.errors import AuthError
+from portal.assets import ensure_static_assets
 from portal.i18n import translate
 from portal.state import DRAFT_KEY, EDITOR_KEY, LANG_KEY
 from portal.wording import streamlit_words_css
@@ -180,3 +181,19 @@ def render_signout(*, lang: str) -> None:
         st.session_state.pop(EDITOR_KEY, None)
         st.session_state.pop(DRAFT_KEY, None)
         st.rerun()
+
+
+def open_editor_page(title_key: str) -> tuple[str, str]:
+    """Open an editors-only page: the signed-in editor and the language, or stop here.
+
+    The navigation offers such pages only to a signed-in editor; this guards each
+    page regardless (an old link, a session that signed out in another tab).
+    """
+    lang = "en" if st.session_state.get(LANG_KEY) else "zh"
+    editor = signed_in_editor()
+    if editor is None:
+        st.error(translate("editors_only", lang))
+        st.stop()
+    st.set_page_config(page_title=translate(title_key, lang), layout="wide")
+    ensure_static_assets()
+    return editor, lang
