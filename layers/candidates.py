@@ -32,6 +32,7 @@ from layers.codec import split_list
 from layers.errors import PlaceNameError
 from layers.localities import TOWNSHIP, VILLAGE, Localities
 from layers.placenames import AdminUnit, PlaceIndex, short_name
+from layers.vicinity import GENERIC_STEMS
 
 STATION = "station"
 COARSE: tuple[str, ...] = ("county", "city")
@@ -43,37 +44,6 @@ NAME, QUOTE, SENTENCE = "name", "quote", "sentence"
 _WHERE_WEIGHT = {NAME: 300, QUOTE: 200, SENTENCE: 100}
 _KIND_WEIGHT = {STATION: 40, TOWNSHIP: 30, VILLAGE: 10}
 _MIN_STEM_LEN = 2
-
-GENERIC_STEMS: frozenset[str] = frozenset(
-    {
-        # What plans build or promote. Villages and communities are often named
-        # after these words (工业社区, 文化村, 产业村), and plan prose is full of them:
-        # "文化" in a quote says nothing about where a project is.
-        "文化", "中心", "工业", "经济", "开发", "产业", "科技", "创新", "物流", "商贸",
-        "农业", "生态", "旅游", "健康", "现代", "示范", "发展", "建设", "振兴", "交通",
-        "高速", "铁路", "公路", "大道", "机场", "港口", "码头", "车站", "水库", "电站",
-        "公园", "花园", "广场", "园区", "新材料", "能源", "电子", "信息", "数字", "航空",
-        "食品", "白酒", "金融", "商业", "综合", "城市", "乡村", "环境", "水利", "国家",
-        "重点", "枢纽", "一体化", "高新", "新城", "城区", "新区", "老城", "片区", "组团",
-        "中和",  # 碳中和 (carbon neutrality) in every green-industry park's name
-        # Compass parts of a town: 城南 may be a community of one county and a
-        # district of every other; in a quote it is the part of town meant.
-        "城南", "城北", "城东", "城西", "东城", "西城", "南城", "北城", "城中", "城关",
-        "东部", "西部", "南部", "北部", "中部", "东区", "西区", "南区", "北区",
-        # Names of collective-era villages and communities, present in almost every
-        # county and common words besides (人民 in 人民政府, 新华 in 新华社).
-        "人民", "新华", "团结", "胜利", "红旗", "和平", "光明", "幸福", "民主", "解放",
-        "前进", "东风", "建国", "友谊", "新生", "新民", "群众", "红星", "先锋", "联合",
-        "新村", "新街", "老街", "中街", "正街", "大街", "街道", "社区", "居委", "村委",
-    }
-)  # fmt: skip
-"""Stems of real townships and villages that plan documents use as ordinary words.
-
-Found on the corpus: each of these is the stem of some unit in the six provinces
-and occurs in quotes about projects that are nowhere near it. Left out, a true
-township called 新华 is not offered; kept, it would be offered for every project
-"建设" or "新华" touches. An editor can still draw the point.
-"""
 
 _STATION_WORDS = ("火车站", "高铁站", "货运站", "铁路", "高铁", "动车", "货场", "轨道")
 """Words that make a project a railway's: a bus station (客运站) is not one."""

@@ -43,13 +43,20 @@ GENERIC_STEMS = frozenset(
     现代 智能 生态 农业 旅游 森林 湿地 公园 水库 园区 机场 港口 临港 临空 高速 铁路 大道
     大桥 广场 体育 医院 学校 示范 城南 城北 城东 城西 东城 西城 南城 北城 城中 江北 江南
     河东 河西 河南 河北 滨江 滨河 沿江 人民 和平 团结 胜利 解放 光明 幸福 红星 建设 民主
-    新华 前进 东风 东方 长江 嘉陵 中山 城关 城郊 新村 新街 新建 新民 新农 新生 新华 新兴
+    新华 前进 东风 东方 长江 嘉陵 中山 城关 城郊 新村 新街 新建 新民 新农 新生 新兴
     金山 龙泉 花园 工农 红旗 先锋 复兴 振兴 发展 民族 全域 重点 一体 智慧 数字 绿色
+    健康 交通 公路 码头 车站 电站 新材料 能源 电子 信息 航空 食品 白酒 金融 商业 城市
+    乡村 环境 水利 国家 枢纽 一体化 片区 组团 中和 东部 西部 南部 北部 中部 东区 西区
+    南区 北区 建国 友谊 群众 联合 老街 中街 正街 大街 街道 社区 居委 村委
     """.split()
 )
-"""Stems that are ordinary words in plan text (文化 of 文化旅游区, 新城 of 高铁新城),
-or names so common that a match says nothing (人民, 红星, 新华: a village in every
-county). Curated from how plans are written, not from any document's names."""
+"""Stems of real townships and villages that plans use as ordinary words, one lexicon
+for the geocoder and the placement queue: what plans build or promote (文化 of
+文化旅游区, 新城 of 高铁新城, 中和 of 碳中和), compass parts of a town (城南, 东区),
+and the names of collective-era villages found in every county (人民, 新华, 红星).
+Left out, a true township called 新华 is neither matched nor offered (an editor can
+still draw its point); kept, it would be matched wherever plan prose says 新华 or
+建设. Curated from how plans are written, not from any document's names."""
 
 _SEPARATORS = frozenset("—－-、·/和与及")
 # Characters that continue a place word (李家 + 梁 = 李家梁): a stem followed by one
