@@ -19,6 +19,8 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import geopandas as gpd
 import pandas as pd
@@ -29,6 +31,7 @@ from layers.extract import records_from_bytes
 from layers.geocode import Geocoder, Location
 from layers.model import Document as DocumentRef
 from layers.model import Record
+from layers.placenames import PlaceIndex
 from layers.progress import (
     first_year,
     newest_year,
@@ -76,18 +79,26 @@ def _value(stage: object) -> str | None:
 
 
 def project_frame(
-    projects: Sequence[Project], *, geocoder: Geocoder, year: int | None = None
+    projects: Sequence[Project],
+    *,
+    geocoder: Geocoder,
+    year: int | None = None,
+    locations: Sequence[Location] | None = None,
 ) -> gpd.GeoDataFrame:
     """One row per project with its geometry (EPSG:4326) and the fixed columns.
 
     ``year`` is the as-of year of the stored progress columns; by default the
-    year of the newest document any project cites.
+    year of the newest document any project cites. ``locations`` are the
+    projects' places when they were found elsewhere (a cache, a cluster's
+    workers), in the order of ``projects``; by default each is geocoded here.
     """
+    if locations is not None and len(locations) != len(projects):
+        raise ValueError(f"{len(locations)} locations for {len(projects)} projects")
     if year is None:
         year = newest_year(doc for p in projects for doc, _ in p.records) or 0
     rows, geometries = [], []
-    for project in projects:
-        location = locate_project(project, geocoder)
+    for k, project in enumerate(projects):
+        location = locate_project(project, geocoder) if locations is None else locations[k]
         doc, _ = project.latest
         statements = statements_from_records(project.records)
         progress = progress_as_of(statements, year)
@@ -158,12 +169,128 @@ def mention_frame(projects: Sequence[Project]) -> pd.DataFrame:
     return frame
 
 
+@dataclass(frozen=True)
+class Extracted:
+    """One document's extraction: the catalog row, its records and its content hash.
+
+    The unit of work of a build: documents are extracted independently (in this
+    process, or as one task each on a cluster), and only these are kept.
+    """
+
+    entry: CatalogEntry
+    records: tuple[Record, ...]
+    sha256: str
+
+    @property
+    def document(self) -> DocumentRef:
+        return document_info(self.entry)
+
+
+def extract_document(
+    document: Document, *, places: PlaceIndex, reviewed: Sequence[Record] | None = None
+) -> Extracted:
+    """Extract one document (or take the records an editor approved for it)."""
+    entry = document.entry
+    if reviewed is not None:
+        records: Sequence[Record] = reviewed
+    else:
+        records = records_from_bytes(
+            document.data, name=entry.file, doc_id=entry.doc_id, doc_year=entry.year,
+            places=places, region=entry.adcode[:2] + "0000",
+        )  # fmt: skip
+    return Extracted(entry, tuple(records), hashlib.sha256(document.data).hexdigest())
+
+
+def document_frame(extracted: Sequence[Extracted]) -> pd.DataFrame:
+    """One row per document: its catalog row, content hash and how many records it gave."""
+    rows = [
+        {
+            "doc_id": e.entry.doc_id, "title": e.entry.title, "issuer": e.entry.issuer_name,
+            "jurisdiction": e.entry.jurisdiction, "adcode": e.entry.adcode,
+            "issued": e.entry.issued, "kind": e.entry.kind, "file": e.entry.file,
+            "sha256": e.sha256, "records": len(e.records),
+        }
+        for e in extracted
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=list(DOCUMENT_COLUMNS))
+
+
+def resolve_extracted(extracted: Sequence[Extracted], *, geocoder: Geocoder) -> list[Project]:
+    """Resolve every document's records into projects (across documents, one process)."""
+    return resolve_projects([(e.document, e.records) for e in extracted], geocoder=geocoder)
+
+
+def tables_from_projects(
+    extracted: Sequence[Extracted],
+    projects: Sequence[Project],
+    *,
+    geocoder: Geocoder,
+    locations: Sequence[Location] | None = None,
+) -> Tables:
+    """The store's three tables from resolved projects (and their places, if known)."""
+    year = newest_year(e.document for e in extracted)
+    return Tables(
+        project_frame(projects, geocoder=geocoder, year=year, locations=locations),
+        mention_frame(projects),
+        document_frame(extracted),
+    )
+
+
+class Runner(Protocol):
+    """Where a build's per-document and per-project work runs.
+
+    :class:`LocalRunner` runs it in this process; :mod:`layers.cluster` runs each
+    document and each batch of projects as a Dask task. Resolution, which needs
+    every document's records at once, always runs in the calling process.
+    """
+
+    def extract(
+        self,
+        documents: Iterable[Document],
+        *,
+        reviewed: Mapping[str, Sequence[Record]],
+        on_document: Callable[[Document], None] | None = None,
+    ) -> list[Extracted]:
+        """Every document's extraction, in the order of ``documents``."""
+        ...
+
+    def locate(self, projects: Sequence[Project]) -> list[Location]:
+        """Every project's place, in the order of ``projects``."""
+        ...
+
+
+@dataclass(frozen=True)
+class LocalRunner:
+    """Run a build in this process, one document at a time (the default)."""
+
+    geocoder: Geocoder
+
+    def extract(
+        self,
+        documents: Iterable[Document],
+        *,
+        reviewed: Mapping[str, Sequence[Record]],
+        on_document: Callable[[Document], None] | None = None,
+    ) -> list[Extracted]:
+        extracted = []
+        for document in documents:
+            own = reviewed.get(document.entry.doc_id)
+            extracted.append(extract_document(document, places=self.geocoder.places, reviewed=own))
+            if on_document is not None:
+                on_document(document)
+        return extracted
+
+    def locate(self, projects: Sequence[Project]) -> list[Location]:
+        return [locate_project(project, self.geocoder) for project in projects]
+
+
 def tables_from_documents(
     documents: Iterable[Document],
     *,
     geocoder: Geocoder,
     on_document: Callable[[Document], None] | None = None,
     reviewed: Mapping[str, Sequence[Record]] | None = None,
+    runner: Runner | None = None,
 ) -> Tables:
     """Extract every document, resolve across documents, geocode every project.
 
@@ -171,33 +298,13 @@ def tables_from_documents(
     is called after each one (a progress bar at the command line). ``reviewed``
     holds, by document id, records an editor approved in the portal: those are
     used as they are, never re-extracted, so a later extractor cannot undo a review.
+    ``runner`` says where extraction and geocoding run (this process by default);
+    the tables are the same wherever they run.
     """
-    reviewed = reviewed or {}
-    extracted: list[tuple[DocumentRef, Sequence[Record]]] = []
-    rows = []
-    for document in documents:
-        entry = document.entry
-        if entry.doc_id in reviewed:
-            records: Sequence[Record] = reviewed[entry.doc_id]
-        else:
-            records = records_from_bytes(
-                document.data, name=entry.file, doc_id=entry.doc_id, doc_year=entry.year,
-                places=geocoder.places, region=entry.adcode[:2] + "0000",
-            )  # fmt: skip
-        extracted.append((document_info(entry), records))
-        rows.append({
-            "doc_id": entry.doc_id, "title": entry.title, "issuer": entry.issuer_name,
-            "jurisdiction": entry.jurisdiction,
-            "adcode": entry.adcode, "issued": entry.issued, "kind": entry.kind, "file": entry.file,
-            "sha256": hashlib.sha256(document.data).hexdigest(), "records": len(records),
-        })  # fmt: skip
-        if on_document is not None:
-            on_document(document)
-    n_records = sum(len(records) for _, records in extracted)
-    logger.info("extract: %d documents, %d records", len(rows), n_records)
-    projects = resolve_projects(extracted, geocoder=geocoder)
-    return Tables(
-        project_frame(projects, geocoder=geocoder, year=newest_year(d for d, _ in extracted)),
-        mention_frame(projects),
-        pd.DataFrame(rows, columns=list(DOCUMENT_COLUMNS)),
-    )
+    runner = runner or LocalRunner(geocoder)
+    extracted = runner.extract(documents, reviewed=reviewed or {}, on_document=on_document)
+    n_records = sum(len(e.records) for e in extracted)
+    logger.info("extract: %d documents, %d records", len(extracted), n_records)
+    projects = resolve_extracted(extracted, geocoder=geocoder)
+    locations = runner.locate(projects)
+    return tables_from_projects(extracted, projects, geocoder=geocoder, locations=locations)

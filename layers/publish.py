@@ -25,7 +25,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from layers import GEODATA_DIR, REPO_ROOT
-from layers.assemble import tables_from_documents
+from layers.assemble import Runner, tables_from_documents
 from layers.codec import record_to_json, records_from_json
 from layers.corpus import CatalogEntry, Document, iter_documents
 from layers.corrections import Correction, corrections_frame, empty_corrections
@@ -94,13 +94,15 @@ def build_tables(
     *,
     geocoder: Geocoder,
     on_document: Callable[[Document], None] | None = None,
+    runner: Runner | None = None,
 ) -> Tables:
-    """Tables from the catalogued documents plus the published ones."""
+    """Tables from the catalogued documents plus the published ones (``runner``: where
+    extraction and geocoding run, this process by default)."""
     published = documents_from_uploads(uploads)
     documents: Iterable[Document] = [*iter_documents(), *(doc for doc, _ in published)]
     reviewed = {doc.doc_id: records for doc, records in published}
     return tables_from_documents(
-        documents, geocoder=geocoder, on_document=on_document, reviewed=reviewed
+        documents, geocoder=geocoder, on_document=on_document, reviewed=reviewed, runner=runner
     )
 
 
@@ -109,12 +111,13 @@ def rebuild_store(
     *,
     geocoder: Geocoder,
     on_document: Callable[[Document], None] | None = None,
+    runner: Runner | None = None,
 ) -> BuildResult:
     """Rebuild the store from the repository's documents and the published ones."""
     with store_lock(location):
         uploads = read_uploads(location)
         corrections = read_corrections(location)
-        tables = build_tables(uploads, geocoder=geocoder, on_document=on_document)
+        tables = build_tables(uploads, geocoder=geocoder, on_document=on_document, runner=runner)
         return write_store(location, tables, corrections=corrections, uploads=uploads,
                            fingerprint=inputs_fingerprint())  # fmt: skip
 
