@@ -14,15 +14,11 @@ names a server. Prints a table and writes it to docs/benchmarks.md (section
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
 import os
-import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -31,38 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers.assemble import tables_from_documents
 from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, publish
-from layers.corpus import Document, iter_documents
+from layers.corpus import iter_documents
 from layers.geocode import load_geocoder
-from layers.mentions import HEADS
 from layers.schema import Tables
 from layers.store import StoreLocation, read_store, write_store
-
-_STEMS = "甲乙丙丁戊己庚辛壬癸"
-_BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
-_NUMBERS = "一二三四五六七八九十"
-_HEAD_RE = re.compile(
-    "|".join(
-        map(re.escape, sorted({h for hs in HEADS.values() for h in hs}, key=len, reverse=True))
-    )
-)
-
-
-def _codes() -> Iterator[str]:
-    for a, b, c in itertools.product(_STEMS, _BRANCHES, _NUMBERS):
-        yield a + b + c
-
-
-def synthetic_documents(originals: list[Document], count: int) -> Iterator[Document]:
-    """``count`` documents: the originals again and again, names varied per copy."""
-    codes = _codes()
-    for k in range(count):
-        original = originals[k % len(originals)]
-        code = next(codes) if k >= len(originals) else ""
-        text = original.data.decode("utf-8-sig")
-        if code:
-            text = _HEAD_RE.sub(lambda m, c=code: c + m.group(0), text)
-        entry = replace(original.entry, doc_id=f"s{k:04d}", file=f"s{k:04d}_{original.entry.file}")
-        yield Document(entry, original.path, text.encode("utf-8"))
+from layers.synthetic import synthetic_documents
 
 
 def _timed_build(location: StoreLocation, tables: Tables) -> float:

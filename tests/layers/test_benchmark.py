@@ -56,12 +56,8 @@ def test_geocoding_benchmark_runs_end_to_end() -> None:
 
 
 def test_store_benchmark_varies_names_per_copy() -> None:
-    sys.path.insert(0, str(REPO_ROOT / "scripts"))
-    try:
-        from bench_store import synthetic_documents
-    finally:
-        sys.path.pop(0)
     from layers.corpus import iter_documents
+    from layers.synthetic import synthetic_documents
 
     originals = list(iter_documents())
     copies = list(synthetic_documents(originals, 7))
