@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,6 +28,14 @@ import pandas as pd
 from layers.codec import join_list, statements_to_text
 from layers.corpus import CatalogEntry, Document
 from layers.extract import records_from_bytes
+from layers.extractions import (
+    REVIEWED,
+    StoredExtraction,
+    extraction_key,
+    extractor_version,
+    record_frame,
+    records_for,
+)
 from layers.geocode import Geocoder, Location
 from layers.model import Document as DocumentRef
 from layers.model import Record
@@ -180,10 +188,26 @@ class Extracted:
     entry: CatalogEntry
     records: tuple[Record, ...]
     sha256: str
+    key: str = ""
+    """What the extraction depends on (:func:`layers.extractions.extraction_key`)."""
+    extractor: str = ""
+    """The extractor's version, or ``reviewed`` for an editor's approved records."""
+    project_ids: tuple[str | None, ...] = ()
+    """The projects an earlier build with the same code resolved the records into."""
 
     @property
     def document(self) -> DocumentRef:
         return document_info(self.entry)
+
+
+def key_of(document: Document, *, reviewed: bool = False) -> tuple[str, str, str]:
+    """A document's content hash, extractor version and extraction key."""
+    entry = document.entry
+    sha256 = hashlib.sha256(document.data).hexdigest()
+    version = REVIEWED if reviewed else extractor_version()
+    key = extraction_key(sha256=sha256, file=entry.file, year=entry.year, adcode=entry.adcode,
+                         version=version)  # fmt: skip
+    return sha256, version, key
 
 
 def extract_document(
@@ -191,6 +215,7 @@ def extract_document(
 ) -> Extracted:
     """Extract one document (or take the records an editor approved for it)."""
     entry = document.entry
+    sha256, version, key = key_of(document, reviewed=reviewed is not None)
     if reviewed is not None:
         records: Sequence[Record] = reviewed
     else:
@@ -198,7 +223,7 @@ def extract_document(
             document.data, name=entry.file, doc_id=entry.doc_id, doc_year=entry.year,
             places=places, region=entry.adcode[:2] + "0000",
         )  # fmt: skip
-    return Extracted(entry, tuple(records), hashlib.sha256(document.data).hexdigest())
+    return Extracted(entry, tuple(records), sha256, key, version)
 
 
 def document_frame(extracted: Sequence[Extracted]) -> pd.DataFrame:
@@ -217,7 +242,10 @@ def document_frame(extracted: Sequence[Extracted]) -> pd.DataFrame:
 
 def resolve_extracted(extracted: Sequence[Extracted], *, geocoder: Geocoder) -> list[Project]:
     """Resolve every document's records into projects (across documents, one process)."""
-    return resolve_projects([(e.document, e.records) for e in extracted], geocoder=geocoder)
+    known = {(e.entry.doc_id, i): pid for e in extracted
+             for i, pid in enumerate(e.project_ids) if pid}  # fmt: skip
+    return resolve_projects([(e.document, e.records) for e in extracted], geocoder=geocoder,
+                            known=known)  # fmt: skip
 
 
 def tables_from_projects(
@@ -227,13 +255,31 @@ def tables_from_projects(
     geocoder: Geocoder,
     locations: Sequence[Location] | None = None,
 ) -> Tables:
-    """The store's three tables from resolved projects (and their places, if known)."""
+    """The store's tables from resolved projects (and their places, if known).
+
+    Besides the three tables every reader uses, the records table keeps each
+    document's records with the project each was resolved into, so the next
+    build reuses them and a publish finds the projects it changes.
+    """
     year = newest_year(e.document for e in extracted)
     return Tables(
         project_frame(projects, geocoder=geocoder, year=year, locations=locations),
         mention_frame(projects),
         document_frame(extracted),
+        record_frame(stored_extractions(extracted, projects)),
     )
+
+
+def stored_extractions(
+    extracted: Sequence[Extracted], projects: Sequence[Project]
+) -> list[StoredExtraction]:
+    """Every document's extraction as the records table keeps it, in build order."""
+    project_of = {id(record): p.project_id for p in projects for _, record in p.records}
+    return [
+        StoredExtraction(e.key, e.sha256, e.extractor, e.entry.doc_id, e.records,
+                         tuple(project_of.get(id(r)) for r in e.records), position)
+        for position, e in enumerate(extracted)
+    ]  # fmt: skip
 
 
 class Runner(Protocol):
@@ -291,6 +337,7 @@ def tables_from_documents(
     on_document: Callable[[Document], None] | None = None,
     reviewed: Mapping[str, Sequence[Record]] | None = None,
     runner: Runner | None = None,
+    stored: Mapping[str, StoredExtraction] | None = None,
 ) -> Tables:
     """Extract every document, resolve across documents, geocode every project.
 
@@ -299,12 +346,36 @@ def tables_from_documents(
     holds, by document id, records an editor approved in the portal: those are
     used as they are, never re-extracted, so a later extractor cannot undo a review.
     ``runner`` says where extraction and geocoding run (this process by default);
-    the tables are the same wherever they run.
+    the tables are the same wherever they run. ``stored`` holds the extractions
+    the store already keeps, by extraction key: a document whose key is there is
+    not extracted again, and its records' stored projects (when given: only a
+    build with the same code may give them) are not resolved again.
     """
     runner = runner or LocalRunner(geocoder)
-    extracted = runner.extract(documents, reviewed=reviewed or {}, on_document=on_document)
+    reviewed = reviewed or {}
+    stored = stored or {}
+    slots: list[Extracted | None] = []
+
+    def pending() -> Iterator[Document]:
+        for document in documents:
+            entry = document.entry
+            sha256, version, key = key_of(document, reviewed=entry.doc_id in reviewed)
+            hit = stored.get(key) if entry.doc_id not in reviewed else None
+            if hit is None:
+                slots.append(None)
+                yield document
+                continue
+            records = records_for(entry.doc_id, hit.records)
+            slots.append(Extracted(entry, records, sha256, key, version, hit.project_ids))
+            if on_document is not None:
+                on_document(document)
+
+    fresh = iter(runner.extract(pending(), reviewed=reviewed, on_document=on_document))
+    extracted = [slot if slot is not None else next(fresh) for slot in slots]
     n_records = sum(len(e.records) for e in extracted)
-    logger.info("extract: %d documents, %d records", len(extracted), n_records)
+    reused = sum(slot is not None for slot in slots)
+    logger.info("extract: %d documents (%d kept from the store), %d records",
+                len(extracted), reused, n_records)  # fmt: skip
     projects = resolve_extracted(extracted, geocoder=geocoder)
     locations = runner.locate(projects)
     return tables_from_projects(extracted, projects, geocoder=geocoder, locations=locations)

@@ -84,6 +84,15 @@ class CatalogEntry:
         return self.issued_date.year
 
 
+def entry_from_row(row: Mapping[str, object]) -> CatalogEntry:
+    """A catalog entry from a stored row (the documents or uploads table), already validated."""
+    issuer = row.get("issuer")
+    return CatalogEntry(str(row["doc_id"]), str(row["file"]), str(row["title"]),
+                        str(row["jurisdiction"]), str(row["adcode"]), str(row["issued"]),
+                        str(row["kind"]),
+                        issuer if isinstance(issuer, str) else "")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Document:
     """A catalogued document: its row, where it lies, and its raw bytes."""

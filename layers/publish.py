@@ -16,7 +16,7 @@ import base64
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,22 +25,33 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from layers import GEODATA_DIR, REPO_ROOT
-from layers.assemble import Runner, tables_from_documents
+from layers.assemble import Runner, extract_document, stored_extractions, tables_from_documents
 from layers.codec import record_to_json, records_from_json
-from layers.corpus import CatalogEntry, Document, iter_documents
+from layers.corpus import CatalogEntry, Document, entry_from_row, iter_documents
 from layers.corrections import Correction, corrections_frame, empty_corrections
 from layers.errors import StoreError
+from layers.extractions import StoredExtraction, extractions_from_frame, without_projects
 from layers.geocode import Geocoder
+from layers.increment import (
+    Step,
+    StoreState,
+    pipeline_part,
+    publish_step,
+    refusal,
+    withdraw_step,
+)
 from layers.intake import IntakeError, Problem, UploadedText
 from layers.model import Record
+from layers.resolve import resolve_projects
 from layers.schema import CORRECTION_SCHEMA, UPLOAD_SCHEMA, Tables, typed
 from layers.store import (
     BuildResult,
-    StoreContents,
     StoreLocation,
     add_corrections,
+    apply_changes,
     read_corrections,
     read_current,
+    read_tables,
     read_uploads,
     store_lock,
     write_store,
@@ -49,15 +60,8 @@ from layers.store import (
 logger = logging.getLogger(__name__)
 
 
-def inputs_fingerprint() -> str:
-    """A hash of everything a build reads from the repository: documents, tables, code."""
+def _files_digest(files: Iterable[Path]) -> str:
     digest = hashlib.sha256()
-    files = [
-        *sorted((GEODATA_DIR / "sources").rglob("*")),
-        *sorted((GEODATA_DIR / "gazetteer").rglob("*")),
-        *sorted((GEODATA_DIR / "reference").rglob("*")),
-        *sorted((REPO_ROOT / "layers").glob("*.py")),
-    ]
     for path in files:
         if path.is_file():
             digest.update(str(path.relative_to(REPO_ROOT)).encode("utf-8"))
@@ -65,24 +69,34 @@ def inputs_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def inputs_fingerprint() -> str:
+    """A hash of everything a build reads from the repository: code, tables, documents.
+
+    Two parts joined by "+": the pipeline (the code, the gazetteer and the
+    reference tables), then the catalogued documents. A publish adds to a store
+    one document at a time only while the first part is unchanged
+    (:func:`layers.increment.refusal`); a change to the catalog alone is picked
+    up by the next build.
+    """
+    pipeline = _files_digest([
+        *sorted((GEODATA_DIR / "gazetteer").rglob("*")),
+        *sorted((GEODATA_DIR / "reference").rglob("*")),
+        *sorted((REPO_ROOT / "layers").glob("*.py")),
+    ])  # fmt: skip
+    sources = _files_digest(sorted((GEODATA_DIR / "sources").rglob("*")))
+    return f"{pipeline[:32]}+{sources[:32]}"
+
+
 def upload_doc_id(sha256: str) -> str:
     """A published document's id: stable for its bytes, distinct from catalog ids."""
     return f"u{sha256[:10]}"
-
-
-def _entry(row: Mapping[str, object]) -> CatalogEntry:
-    issuer = row.get("issuer")
-    return CatalogEntry(str(row["doc_id"]), str(row["file"]), str(row["title"]),
-                        str(row["jurisdiction"]), str(row["adcode"]), str(row["issued"]),
-                        str(row["kind"]),
-                        issuer if isinstance(issuer, str) else "")  # fmt: skip
 
 
 def documents_from_uploads(uploads: pd.DataFrame) -> list[tuple[Document, list[Record]]]:
     """Each published document with its original bytes and approved records."""
     out = []
     for row in uploads.astype(object).to_dict("records"):
-        entry = _entry(row)
+        entry = entry_from_row(row)
         data = base64.b64decode(str(row["content_b64"]))
         records = records_from_json(json.loads(str(row["records_json"])))
         out.append((Document(entry, Path(entry.file), data), records))
@@ -95,15 +109,42 @@ def build_tables(
     geocoder: Geocoder,
     on_document: Callable[[Document], None] | None = None,
     runner: Runner | None = None,
+    stored: Mapping[str, StoredExtraction] | None = None,
 ) -> Tables:
-    """Tables from the catalogued documents plus the published ones (``runner``: where
-    extraction and geocoding run, this process by default)."""
+    """Tables from the catalogued documents plus the published ones, in publishing order.
+
+    ``runner`` says where extraction and geocoding run (this process by default);
+    ``stored`` holds the extractions the store keeps, by key (not extracted again).
+    """
+    uploads = uploads.sort_values("published_at", kind="stable")
     published = documents_from_uploads(uploads)
     documents: Iterable[Document] = [*iter_documents(), *(doc for doc, _ in published)]
     reviewed = {doc.doc_id: records for doc, records in published}
     return tables_from_documents(
-        documents, geocoder=geocoder, on_document=on_document, reviewed=reviewed, runner=runner
+        documents,
+        geocoder=geocoder,
+        on_document=on_document,
+        reviewed=reviewed,
+        runner=runner,
+        stored=stored,
     )
+
+
+def stored_by_key(location: StoreLocation) -> dict[str, StoredExtraction]:
+    """The extractions the store keeps, by extraction key (none before the first build).
+
+    Their records' projects are kept only when the store was built by the same code
+    and reference data (the pipeline part of the fingerprint); otherwise the
+    records are resolved again.
+    """
+    tables = read_tables(location, ("records", "builds"))
+    if tables is None:
+        return {}
+    builds = tables["builds"]
+    built_by = str(builds["fingerprint"].iloc[-1]) if len(builds) else ""
+    same = pipeline_part(built_by) == pipeline_part(inputs_fingerprint())
+    extractions = extractions_from_frame(tables["records"])
+    return {e.key: e if same else without_projects(e) for e in extractions}
 
 
 def rebuild_store(
@@ -117,15 +158,14 @@ def rebuild_store(
     with store_lock(location):
         uploads = read_uploads(location)
         corrections = read_corrections(location)
-        tables = build_tables(uploads, geocoder=geocoder, on_document=on_document, runner=runner)
+        tables = build_tables(uploads, geocoder=geocoder, on_document=on_document, runner=runner,
+                              stored=stored_by_key(location))  # fmt: skip
         return write_store(location, tables, corrections=corrections, uploads=uploads,
                            fingerprint=inputs_fingerprint())  # fmt: skip
 
 
-def _known(current: StoreContents | None) -> dict[str, tuple[str, str]]:
-    if current is None:
-        return {}
-    rows = current.documents.itertuples()
+def _known(documents: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    rows = documents.itertuples()
     return {str(r.sha256): (str(r.doc_id), str(r.title)) for r in rows}
 
 
@@ -134,7 +174,8 @@ def known_documents(location: StoreLocation) -> dict[str, tuple[str, str]]:
 
     Catalogued and published documents alike; none before the first build.
     """
-    return _known(read_current(location))
+    tables = read_tables(location, ("documents",))
+    return {} if tables is None else _known(tables["documents"])
 
 
 @dataclass(frozen=True)
@@ -175,19 +216,6 @@ def _upload_row(pub: Publication, when: str) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _project_of_records(tables: Tables, doc_id: str, records: Sequence[Record]) -> list[str | None]:
-    """The project each approved record ended up in (looked up by its first quote's offsets)."""
-    mentions = tables.mentions[tables.mentions["doc_id"] == doc_id]
-    by_start = {(int(s), int(e)): p for s, e, p in
-                zip(mentions["char_start"], mentions["char_end"], mentions["project_id"],
-                    strict=True)}  # fmt: skip
-    out = []
-    for record in records:
-        first = record.mentions[0].quote if record.mentions else None
-        out.append(None if first is None else by_start.get((first.start, first.end)))
-    return out
-
-
 def _review_log(pub: Publication, projects: list[str | None], when: str) -> list[Correction]:
     """The review's corrections with their real project ids, plus one per placement."""
     position = {index: k for k, index in enumerate(pub.indices)}
@@ -210,8 +238,60 @@ def _review_log(pub: Publication, projects: list[str | None], when: str) -> list
     return log
 
 
-def publish(location: StoreLocation, pub: Publication, *, geocoder: Geocoder) -> BuildResult:
+@dataclass(frozen=True)
+class Outcome:
+    """What a publish or a withdrawal did to the store."""
+
+    doc_id: str
+    incremental: bool
+    """True when only the changed projects were written; False after a whole rebuild."""
+    projects_written: int
+    corrections_applied: int
+    orphans: list[str]
+
+
+def _state(location: StoreLocation) -> StoreState | None:
+    """The store's small tables and records; None before the first build."""
+    tables = read_tables(location, ("documents", "corrections", "builds", "records"))
+    if tables is None:
+        return None
+    extractions = extractions_from_frame(tables["records"])
+    return StoreState(tables["documents"], extractions, tables["corrections"], tables["builds"])
+
+
+def _usable(state: StoreState | None) -> StoreState | None:
+    """``state`` if a step can be taken on it, else None (with the reason logged)."""
+    if state is None:
+        return None
+    why = refusal(state, fingerprint=inputs_fingerprint())
+    if why is not None:
+        logger.info("publish: rebuilding the whole store: %s", why)
+        return None
+    return state
+
+
+def _rebuild(
+    location: StoreLocation, uploads: pd.DataFrame, corrections: pd.DataFrame, *,
+    geocoder: Geocoder, doc_id: str,
+) -> Outcome:  # fmt: skip
+    tables = build_tables(uploads, geocoder=geocoder, stored=stored_by_key(location))
+    result = write_store(location, tables, corrections=corrections, uploads=uploads,
+                         fingerprint=inputs_fingerprint())  # fmt: skip
+    return Outcome(doc_id, False, len(result.contents.projects), result.applied, result.orphans)
+
+
+def _stepped(location: StoreLocation, step: Step, doc_id: str) -> Outcome:
+    apply_changes(location, step.changes)
+    return Outcome(doc_id, True, step.projects_written, step.applied, step.orphans)
+
+
+def publish(location: StoreLocation, pub: Publication, *, geocoder: Geocoder) -> Outcome:
     """Add a reviewed document to the store, merged with everything already there.
+
+    The document's records are resolved on their own (a record's project depends on
+    the record alone), and only the projects they belong to are rebuilt and
+    written, in one transaction; the whole store is rebuilt instead when that
+    could differ from a full build (:mod:`layers.increment`).
 
     Raises
     ------
@@ -220,34 +300,46 @@ def publish(location: StoreLocation, pub: Publication, *, geocoder: Geocoder) ->
         two editors uploading one file cannot both publish it).
     """
     when = datetime.now(UTC).isoformat(timespec="microseconds")
+    doc_id = pub.entry.doc_id
     with store_lock(location):
-        current = read_current(location)
-        known = _known(current)
+        state = _state(location)
+        known = {} if state is None else _known(state.documents)
         if pub.upload.sha256 in known:
-            doc_id, title = known[pub.upload.sha256]
-            raise IntakeError([Problem("duplicate", {"doc_id": doc_id, "title": title})])
-        uploads = read_uploads(location)
-        uploads = typed(pd.concat([uploads, pd.DataFrame([_upload_row(pub, when)])],
-                                  ignore_index=True), UPLOAD_SCHEMA)  # fmt: skip
-        tables = build_tables(uploads, geocoder=geocoder)
-        projects = _project_of_records(tables, pub.entry.doc_id, pub.records)
-        log = corrections_frame(_review_log(pub, projects, when))
-        before = empty_corrections() if current is None else current.corrections
-        corrections = typed(pd.concat([before, log], ignore_index=True), CORRECTION_SCHEMA)
-        result = write_store(location, tables, corrections=corrections, uploads=uploads,
-                             fingerprint=inputs_fingerprint())  # fmt: skip
-    logger.info("publish: %s (%s) by %s: %d records, %d corrections", pub.entry.doc_id,
-                pub.upload.stored_name, pub.editor, len(pub.records), len(log))  # fmt: skip
-    return result
+            other, title = known[pub.upload.sha256]
+            raise IntakeError([Problem("duplicate", {"doc_id": other, "title": title})])
+        document = Document(pub.entry, Path(pub.entry.file), pub.upload.data)
+        extracted = extract_document(document, places=geocoder.places, reviewed=pub.records)
+        projects = resolve_projects([(extracted.document, extracted.records)], geocoder=geocoder)
+        project_ids = list(stored_extractions([extracted], projects)[0].project_ids)
+        log = corrections_frame(_review_log(pub, project_ids, when))
+        upload = typed(pd.DataFrame([_upload_row(pub, when)]), UPLOAD_SCHEMA)
+        usable = _usable(state)
+        step = None if usable is None else publish_step(
+            usable, extracted, geocoder=geocoder, log=log, upload=upload,
+            fingerprint=usable.fingerprint,
+        )  # fmt: skip
+        if step is not None:
+            outcome = _stepped(location, step, doc_id)
+        else:
+            uploads = typed(pd.concat([read_uploads(location), upload], ignore_index=True),
+                            UPLOAD_SCHEMA)  # fmt: skip
+            before = empty_corrections() if state is None else state.corrections
+            corrections = typed(pd.concat([before, log], ignore_index=True), CORRECTION_SCHEMA)
+            outcome = _rebuild(location, uploads, corrections, geocoder=geocoder, doc_id=doc_id)
+    logger.info("publish: %s (%s) by %s: %d records, %d corrections, %d projects written (%s)",
+                doc_id, pub.upload.stored_name, pub.editor, len(pub.records), len(log),
+                outcome.projects_written,
+                "incremental" if outcome.incremental else "rebuild")  # fmt: skip
+    return outcome
 
 
-def withdraw(
-    location: StoreLocation, doc_id: str, *, geocoder: Geocoder, editor: str
-) -> BuildResult:
+def withdraw(location: StoreLocation, doc_id: str, *, geocoder: Geocoder, editor: str) -> Outcome:
     """Undo a publish: the document and what it added leave the store; the log stays.
 
     Corrections made while reviewing it stop applying (they are kept, with who and
-    why, and apply again if the document is published again).
+    why, and apply again if the document is published again). Like a publish,
+    only the projects the document's records belong to are rewritten when that
+    gives what a full build would.
 
     Raises
     ------
@@ -256,15 +348,29 @@ def withdraw(
         removed from ``geodata/sources/``, not here).
     """
     with store_lock(location):
-        uploads = read_uploads(location)
-        if doc_id not in set(uploads["doc_id"].dropna()):
+        state = _state(location)
+        usable = _usable(state)
+        published = None if usable is None else {
+            e.doc_id for e in usable.extractions if e.reviewed
+        }  # fmt: skip
+        if published is None:
+            uploads = read_uploads(location)
+            published = set(uploads["doc_id"].dropna())
+        if doc_id not in published:
             raise IntakeError([Problem("not_published", {"doc_id": doc_id})])
-        uploads = uploads[uploads["doc_id"] != doc_id].reset_index(drop=True)
-        tables = build_tables(uploads, geocoder=geocoder)
-        result = write_store(location, tables, corrections=read_corrections(location),
-                             uploads=uploads, fingerprint=inputs_fingerprint())  # fmt: skip
-    logger.info("withdraw: %s by %s", doc_id, editor)
-    return result
+        step = None if usable is None else withdraw_step(
+            usable, doc_id, geocoder=geocoder, fingerprint=usable.fingerprint
+        )  # fmt: skip
+        if step is not None:
+            outcome = _stepped(location, step, doc_id)
+        else:
+            uploads = read_uploads(location)
+            uploads = uploads[uploads["doc_id"] != doc_id].reset_index(drop=True)
+            corrections = empty_corrections() if state is None else state.corrections
+            outcome = _rebuild(location, uploads, corrections, geocoder=geocoder, doc_id=doc_id)
+    logger.info("withdraw: %s by %s (%s)", doc_id, editor,
+                "incremental" if outcome.incremental else "rebuild")  # fmt: skip
+    return outcome
 
 
 def record_placement(

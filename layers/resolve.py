@@ -27,7 +27,7 @@ import hashlib
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -179,20 +179,37 @@ def project_id_from_identity(category: str, identity: str) -> str:
 
 
 def resolve_projects(
-    documents: Iterable[tuple[Document, Sequence[Record]]], *, geocoder: Geocoder | None
+    documents: Iterable[tuple[Document, Sequence[Record]]],
+    *,
+    geocoder: Geocoder | None,
+    known: Mapping[tuple[str, int], str] | None = None,
 ) -> list[Project]:
-    """Merge every document's records into projects, in a stable order (by id)."""
+    """Merge every document's records into projects, in a stable order (by id).
+
+    ``known`` gives, by (document id, record index), the project a record was
+    resolved into by an earlier build with the same code and reference data: a
+    record's project depends on the record and its document alone, so it is
+    taken as it is instead of being worked out again (the identity of a line asks
+    the geocoder for its nodes, the slow part of resolution).
+    """
     projects: dict[str, Project] = {}
-    n_records = 0
+    known = known or {}
+    n_records = n_known = 0
     for doc, records in documents:
-        for record in records:
+        for index, record in enumerate(records):
             n_records += 1
-            identity = project_identity(record, doc, geocoder=geocoder)
-            project_id = project_id_from_identity(record.layer.value, identity)
+            project_id = known.get((doc.doc_id, index), "")
+            identity = ""
+            if project_id:
+                n_known += 1
+            else:
+                identity = project_identity(record, doc, geocoder=geocoder)
+                project_id = project_id_from_identity(record.layer.value, identity)
             project = projects.setdefault(
                 project_id, Project(project_id, record.layer.value, identity)
             )
             project.records.append((doc, record))
     merged = sorted(projects.values(), key=lambda p: p.project_id)
-    logger.info("resolve: %d records -> %d projects", n_records, len(merged))
+    logger.info("resolve: %d records (%d resolved before) -> %d projects",
+                n_records, n_known, len(merged))  # fmt: skip
     return merged

@@ -34,6 +34,8 @@ class Tables:
     projects: gpd.GeoDataFrame
     mentions: pd.DataFrame
     documents: pd.DataFrame
+    records: pd.DataFrame | None = None
+    """Every document's records (:mod:`layers.extractions`), when the build made them."""
 
 
 LAYER_NAMES = {
@@ -78,12 +80,28 @@ BUILD_SCHEMA: dict[str, str] = {
     "built_at": "string", "fingerprint": "string", "documents": "Int64", "projects": "Int64",
     "corrections_applied": "Int64", "corrections_orphaned": "string",
 }  # fmt: skip
+# Every document's records (layers/extractions.py), one row per mention, keyed by what
+# the extraction depends on; the project each record was resolved into at the last build.
+RECORD_SCHEMA: dict[str, str] = {
+    "record_id": "string", "key": "string", "sha256": "string", "extractor": "string",
+    "doc_id": "string", "position": "Int64", "reviewed": "boolean", "record_index": "Int64",
+    "name": "string",
+    "layer": "string", "aliases": "string", "counties": "string", "endpoints": "string",
+    "project_id": "string", "mention_index": "Int64", "stage": "string", "years": "string",
+    "reported": "boolean", "quote": "string", "quote_start": "Int64", "quote_end": "Int64",
+    "sentence": "string", "sentence_start": "Int64", "sentence_end": "Int64",
+}  # fmt: skip
 TABLE_SCHEMAS = {
     "mentions": MENTION_SCHEMA,
     "documents": DOCUMENT_SCHEMA,
     "corrections": CORRECTION_SCHEMA,
     "builds": BUILD_SCHEMA,
+    "records": RECORD_SCHEMA,
 }
+# Tables a build and a publish need but a reader of the map never does: read only when
+# asked for by name (store.read_tables), so the portal does not load every document's
+# records (75,000 rows at 1,000 documents) to draw the map.
+ON_DEMAND_TABLES = ("records",)
 # Documents added from the portal: the catalog row, who published it, the records
 # the editor approved (JSON) and the original file, byte for byte (base64), under
 # its content-hash name. Kept in the store so a shared PostGIS office needs no

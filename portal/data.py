@@ -19,7 +19,7 @@ from layers.localities import Localities
 from layers.localities import load_localities as _load_localities
 from layers.reader import read_document
 from layers.selection import Area, document_year_range, progress_frame, view_area
-from layers.store import StoreContents, StoreLocation, latest_build, read_store, read_uploads
+from layers.store import StoreContents, StoreLocation, read_store, read_uploads
 from portal.filters import FilterOptions
 
 
@@ -65,16 +65,12 @@ def store_location() -> StoreLocation:
 def _version(location: StoreLocation) -> str:
     """Changes whenever the store does, so a rebuild reaches viewers at once.
 
-    A GeoPackage is replaced by a rename, so its modification time (and inode) is
-    enough; a shared PostGIS store is asked for the time of its newest build (one
-    small query), so an editor's publish reaches every viewer on their next click.
+    The backend says how: a GeoPackage by its modification time and inode (a
+    rebuild renames a new file over it, a change edits it in place), a shared
+    PostGIS store by the time of its newest build (one small query), so an
+    editor's publish reaches every viewer on their next click.
     """
-    if location.kind == "gpkg":
-        if not location.file.exists():
-            return "missing"
-        stat = location.file.stat()
-        return f"{stat.st_mtime_ns}-{stat.st_ino}"
-    return latest_build(location) or "missing"
+    return location.backend().version()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -116,9 +112,7 @@ def _load_store(spec: str, version: str) -> StoreContents:
 
 
 def _spec(location: StoreLocation) -> str:
-    if location.kind == "gpkg":
-        return str(location.path)
-    return f"{location.dsn}?schema={location.schema}"
+    return location.spec
 
 
 def store_key() -> str:

@@ -6,24 +6,33 @@ import errno
 import logging
 import resource
 import signal
+import sqlite3
 import subprocess
 import sys
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
 
-from layers import store
+from layers import geopackage, postgis, store
+from layers.backend import ordered
 from layers.errors import StoreError
+from layers.schema import MENTION_SCHEMA, TABLE_SCHEMAS, Tables, typed
 from layers.selection import as_of
 from layers.store import (
     LAYER_NAMES,
+    Changes,
     Correction,
+    StoreContents,
     StoreLocation,
     add_corrections,
+    apply_changes,
     read_corrections,
     read_store,
+    read_tables,
+    typed_projects,
     write_store,
 )
 
@@ -58,7 +67,7 @@ def test_a_geopackage_holds_one_layer_per_category_in_wgs84(tmp_path, corpus_tab
     location = StoreLocation.parse(tmp_path / "p.gpkg")
     write_store(location, corpus_tables)
     layers = dict(pyogrio.list_layers(location.path))
-    tables = {"mentions", "documents", "corrections", "builds", "uploads"}
+    tables = {"mentions", "documents", "corrections", "builds", "uploads", *TABLE_SCHEMAS}
     assert set(LAYER_NAMES.values()) | tables == set(layers)
     for layer in LAYER_NAMES.values():
         info = pyogrio.read_info(location.path, layer=layer)
@@ -107,7 +116,7 @@ def test_a_failed_write_is_one_message_and_leaves_the_old_store(
     write_store(location, corpus_tables)
     before = path.read_bytes()
     calls = {"n": 0}
-    real = store._write_gpkg_layer
+    real = geopackage._write_layer
 
     def failing(*args, **kwargs):
         calls["n"] += 1
@@ -115,8 +124,8 @@ def test_a_failed_write_is_one_message_and_leaves_the_old_store(
             raise failure
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(store, "_write_gpkg_layer", failing)
-    monkeypatch.setattr(store, "_free_bytes", lambda folder: free)
+    monkeypatch.setattr(geopackage, "_write_layer", failing)
+    monkeypatch.setattr(geopackage, "_free_bytes", lambda folder: free)
     with pytest.raises(StoreError) as caught:
         write_store(location, corpus_tables)
     expected = reason.format(folder=tmp_path)
@@ -326,16 +335,28 @@ def test_postgis_holds_what_the_geopackage_holds(tmp_path, corpus_tables, postgi
     assert srids == [4326]
 
 
+def _failing_after_the_layers(failure: Exception):
+    """A stand-in for the COPY that raises once the six layers are copied (mid-transaction)."""
+    real = postgis.copy_rows
+    calls = {"n": 0}
+
+    def copy_rows(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > len(LAYER_NAMES):
+            raise failure
+        return real(*args, **kwargs)
+
+    return copy_rows
+
+
 @pytest.mark.postgis
 def test_postgis_build_is_one_transaction(corpus_tables, postgis_dsn, monkeypatch) -> None:
     location = StoreLocation.parse(postgis_dsn)
     write_store(location, corpus_tables)
     before = read_store(location)
 
-    def failing(*args, **kwargs):
-        raise OSError("connection lost (simulated)")
-
-    monkeypatch.setattr(pd.DataFrame, "to_sql", failing)  # the tables come after the layers
+    monkeypatch.setattr(postgis, "copy_rows", _failing_after_the_layers(
+        OSError("connection lost (simulated)")))  # fmt: skip
     with pytest.raises(OSError, match="simulated"):
         write_store(location, corpus_tables)
     monkeypatch.undo()
@@ -375,10 +396,8 @@ def test_postgis_disk_full_is_one_message(corpus_tables, postgis_dsn, monkeypatc
     write_store(location, corpus_tables)
     before = read_store(location)
 
-    def full(*args, **kwargs):
-        raise psycopg.errors.DiskFull('could not extend file "base/1/2": No space left on device')
-
-    monkeypatch.setattr(pd.DataFrame, "to_sql", full)  # after the layers, in the transaction
+    full = psycopg.errors.DiskFull('could not extend file "base/1/2": No space left on device')
+    monkeypatch.setattr(postgis, "copy_rows", _failing_after_the_layers(full))
     with pytest.raises(StoreError, match=r"the database server's disk is full\. The store is "):
         write_store(location, corpus_tables)
     monkeypatch.undo()
@@ -393,3 +412,147 @@ def test_postgis_corrections_survive_a_rebuild(corpus_tables, postgis_dsn) -> No
     add_corrections(location, [Correction(pid, "target_year", "2027", who="王", why="新方案")])
     write_store(location, corpus_tables, corrections=read_corrections(location))
     assert read_store(location).projects.set_index("project_id").loc[pid, "target_year"] == 2027
+
+
+# --------------------------------------------------------------------------- apply_changes
+
+
+def _small_tables() -> Tables:
+    """Three projects in two layers, their mentions and two documents (no pipeline)."""
+    projects = gpd.GeoDataFrame({
+        "project_id": ["hw-1", "hw-2", "rs-1"], "name": ["达万高速", "城宣高速", "土溪口水库"],
+        "category": ["highway", "highway", "reservoir"], "status": ["planned", None, "underway"],
+        "target_year": [2027, None, 2025], "doc_ids": ["d1", "d1|d2", "d2"],
+        "length_km": [81.5, None, None], "overdue": [False, None, True],
+    }, geometry=[shapely.LineString([(107.4, 31.2), (108.3, 30.8)]), shapely.Point(107.7, 31.4),
+                 shapely.box(107.9, 31.5, 108.0, 31.6)], crs="EPSG:4326")  # fmt: skip
+    mentions = pd.DataFrame({
+        "project_id": ["hw-1", "hw-2", "hw-2", "rs-1"], "doc_id": ["d1", "d1", "d2", "d2"],
+        "status": ["planned", None, "planned", "underway"], "char_start": [3, 10, 4, 0],
+        "quote": ["建设达万高速", "城宣高速", "推进城宣高速", "土溪口水库"],
+        "reported": [True, None, False, True],
+    })  # fmt: skip
+    documents = pd.DataFrame({"doc_id": ["d1", "d2"], "title": ["规划", "报告"], "records": [2, 2]})
+    return Tables(projects, mentions, documents)
+
+
+def _new_park() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """A project far from the others (so a bounding box finds it alone), and its mention."""
+    area = shapely.MultiPolygon([shapely.box(120.0, 40.0, 120.5, 40.5)])
+    park = gpd.GeoDataFrame({"project_id": ["pk-9"], "name": ["江心岛公园"], "category": ["park"],
+                             "target_year": [2030], "overdue": [False], "doc_ids": ["d2"]},
+                            geometry=[area], crs="EPSG:4326")  # fmt: skip
+    mention = pd.DataFrame({"project_id": ["pk-9"], "doc_id": ["d2"], "char_start": [12],
+                            "quote": ["新建江心岛公园"], "reported": [True]})  # fmt: skip
+    return park, mention
+
+
+def _store_location(backend: str, tmp_path, request) -> StoreLocation:
+    if backend == "gpkg":
+        return StoreLocation.parse(tmp_path / "p.gpkg")
+    return StoreLocation.parse(request.getfixturevalue("postgis_dsn"))
+
+
+BACKENDS = ["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_applied_changes_read_back_as_a_build_of_them_would(backend, tmp_path, request) -> None:
+    location = _store_location(backend, tmp_path, request)
+    write_store(location, _small_tables())
+    before = read_store(location)
+    park, mention = _new_park()
+    gone = frozenset({"rs-1"})
+    apply_changes(location, Changes(
+        removed={"projects": ("project_id", gone), "mentions": ("project_id", gone)},
+        added={"projects": park, "mentions": mention},
+    ))  # fmt: skip
+    after = read_store(location)
+    kept = before.projects[before.projects["project_id"] != "rs-1"]
+    expected = StoreContents(
+        typed_projects(pd.concat([kept, park], ignore_index=True)),
+        ordered("mentions", typed(pd.concat(
+            [before.mentions[before.mentions["project_id"] != "rs-1"], mention]), MENTION_SCHEMA)),
+        before.documents, before.corrections,
+    )  # fmt: skip
+    _assert_same(expected, after)
+    assert after.projects.set_index("project_id").loc["pk-9"].geometry.equals(park.geometry[0])
+    assert after.layer("reservoir").empty and len(after.layer("park")) == 1
+    assert len(after.builds) == 1  # untouched
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_changes_that_fail_midway_leave_the_store_unchanged(backend, tmp_path, request) -> None:
+    """The projects are deleted and inserted, then the mentions table refuses its rows
+    (it lost a column): everything is rolled back."""
+    location = _store_location(backend, tmp_path, request)
+    write_store(location, _small_tables())
+    if backend == "gpkg":
+        with sqlite3.connect(location.file) as conn:
+            conn.execute('ALTER TABLE mentions DROP COLUMN "quote"')
+    else:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(location.dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as conn:
+            conn.execute(text(f'ALTER TABLE "{location.schema}".mentions DROP COLUMN quote'))
+        engine.dispose()
+    before = read_store(location)
+    park, mention = _new_park()
+    gone = frozenset({"rs-1"})
+    with pytest.raises(StoreError) as caught:
+        apply_changes(location, Changes(removed={"projects": ("project_id", gone)},
+                                        added={"projects": park, "mentions": mention}))  # fmt: skip
+    assert caught.value.summary.startswith(f"Could not apply the changes at {location}")
+    assert caught.value.summary.endswith("The store is unchanged.")
+    assert "quote" in caught.value.problems[0]
+    _assert_same(before, read_store(location))
+
+
+def test_changes_that_do_not_fit_the_schema_are_refused_whole(tmp_path) -> None:
+    location = StoreLocation.parse(tmp_path / "p.gpkg")
+    write_store(location, _small_tables())
+    before = location.file.read_bytes()
+    park, mention = _new_park()
+    with pytest.raises(StoreError) as caught:
+        apply_changes(location, Changes(
+            removed={"projects": ("project_id", frozenset({"hw-1"})), "roads": ("id", frozenset())},
+            added={"projects": park.assign(category="canal"), "mentions": mention.assign(page=1),
+                   "documents": pd.DataFrame({"doc_id": ["d3"]})},
+        ))  # fmt: skip
+    assert caught.value.problems == (
+        "There is no table 'roads' to remove rows from.",
+        "The projects to add have unknown categories: canal.",
+        "Table 'mentions' has no column 'page'.",
+    )
+    assert location.file.read_bytes() == before
+    with pytest.raises(StoreError, match="No store at"):
+        apply_changes(StoreLocation.parse(tmp_path / "none.gpkg"), Changes())
+    assert not (tmp_path / "none.gpkg").exists()
+
+
+def test_each_location_has_one_backend_and_a_spec_that_names_it_again(tmp_path) -> None:
+    gpkg = StoreLocation.parse(tmp_path / "p.gpkg")
+    assert isinstance(gpkg.backend(), geopackage.GeoPackage)
+    assert gpkg.backend().local_file() == tmp_path / "p.gpkg"
+    assert gpkg.backend().version() == "missing"
+    write_store(gpkg, _small_tables())
+    stamp = gpkg.backend().version()
+    add_corrections(gpkg, [Correction("hw-1", "status", "completed", who="王", why="通车")])
+    assert gpkg.backend().version() != stamp  # changed in place: a new modification time
+    shared = StoreLocation.parse("postgresql://u:secret@db/portal?sslmode=require&schema=office")
+    assert isinstance(shared.backend(), postgis.PostGIS) and shared.backend().local_file() is None
+    for location in (gpkg, shared):
+        assert StoreLocation.parse(location.spec) == location
+    assert str(shared) == "postgresql://u:***@db/portal?sslmode=require"
+
+
+def test_read_tables_reads_only_the_tables_named(tmp_path) -> None:
+    location = StoreLocation.parse(tmp_path / "p.gpkg")
+    assert read_tables(location, ["documents"]) is None  # nothing built yet
+    write_store(location, _small_tables())
+    tables = read_tables(location, ["documents", "uploads"])
+    assert list(tables) == ["documents", "uploads"]
+    assert list(tables["documents"]["doc_id"]) == ["d1", "d2"] and tables["uploads"].empty
+    with pytest.raises(StoreError, match="no table 'highways'"):
+        read_tables(location, ["highways"])
