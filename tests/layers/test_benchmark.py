@@ -74,6 +74,8 @@ def test_store_benchmark_runs_end_to_end() -> None:
 
 
 def test_publish_benchmark_runs_end_to_end() -> None:
-    result = _run_script("bench_publish.py", "--repeat", "1", "--no-write")
+    result = _run_script("bench_publish.py", "--repeat", "1", "--documents", "6", "--no-write")
     assert result.returncode == 0, result.stderr
     assert "| GeoPackage |" in result.stdout and "publish s (median of 1)" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| GeoPackage |")]
+    assert len(rows) == 2 and all(row.endswith("| yes |") for row in rows)  # corpus, synthetic

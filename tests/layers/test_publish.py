@@ -23,6 +23,7 @@ from layers.intake import (
 from layers.publish import (
     Placement,
     Publication,
+    build_tables,
     publish,
     published_documents,
     rebuild_store,
@@ -30,7 +31,7 @@ from layers.publish import (
     upload_doc_id,
     withdraw,
 )
-from layers.store import CATEGORIES, StoreLocation, read_store, read_uploads
+from layers.store import CATEGORIES, StoreLocation, read_store, read_uploads, write_store
 
 TODAY = dt.date(2026, 11, 22)
 XUANHAN = (
@@ -51,13 +52,14 @@ def location(request, tmp_path, geocoder) -> StoreLocation:
     return store
 
 
-def _publication(text: str, geocoder, *, name: str = "report.txt", place: int | None = None):
+def _publication(text: str, geocoder, *, name: str = "report.txt", place: int | None = None,
+                 issued: str = "2024-03-01"):  # fmt: skip
     upload = read_upload(text.encode("gbk"), name=name)
     options = jurisdiction_options(geocoder.places)
     first = text.split("2025")[0]
     label = next(k for k in options if k.startswith(first))
     entry = catalog_entry(doc_id=upload_doc_id(upload.sha256), file=upload.stored_name,
-                          title=text.splitlines()[0], jurisdiction=label, issued="2025-01-10",
+                          title=text.splitlines()[0], jurisdiction=label, issued=issued,
                           kind="work_report", options=options, today=TODAY)  # fmt: skip
     records = draft_records(upload, entry, places=geocoder.places)
     edits = [edit_row(r) for r in records]
@@ -78,7 +80,8 @@ def _comparable(location: StoreLocation) -> dict[str, pd.DataFrame]:
 
 def test_publish_merges_places_and_keeps_the_original(location, geocoder) -> None:
     pub = _publication(XUANHAN, geocoder, place=0)
-    publish(location, pub, geocoder=geocoder)
+    outcome = publish(location, pub, geocoder=geocoder)
+    assert outcome.incremental and 0 < outcome.projects_written < 10
     contents = read_store(location)
     doc_id = pub.entry.doc_id
     assert doc_id in set(contents.documents["doc_id"]) and len(contents.documents) == 6
@@ -111,7 +114,7 @@ def test_undo_restores_the_map_and_keeps_the_log(location, geocoder) -> None:
     before = _comparable(location)
     pub = _publication(XUANHAN, geocoder, place=0)
     publish(location, pub, geocoder=geocoder)
-    withdraw(location, pub.entry.doc_id, geocoder=geocoder, editor="alice")
+    assert withdraw(location, pub.entry.doc_id, geocoder=geocoder, editor="alice").incremental
     for name, frame in _comparable(location).items():
         pd.testing.assert_frame_equal(frame, before[name], obj=name)
     assert (read_store(location).corrections["doc_id"] == pub.entry.doc_id).sum() == 3
@@ -122,11 +125,38 @@ def test_undo_restores_the_map_and_keeps_the_log(location, geocoder) -> None:
 
 def test_a_rebuild_keeps_published_documents(location, geocoder) -> None:
     pub = _publication(XUANHAN, geocoder, place=0)
-    publish(location, pub, geocoder=geocoder)
-    before = _comparable(location)
+    assert publish(location, pub, geocoder=geocoder).incremental
+    before = _comparable(location)  # written a few projects at a time: a rebuild agrees
     rebuild_store(location, geocoder=geocoder)
     for name, frame in _comparable(location).items():
         pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+def test_an_incremental_publish_writes_what_a_build_from_nothing_would(tmp_path, geocoder) -> None:
+    location = StoreLocation.parse(tmp_path / "store.gpkg")
+    rebuild_store(location, geocoder=geocoder)
+    pub = _publication(XUANHAN, geocoder, place=0)
+    assert publish(location, pub, geocoder=geocoder).incremental
+    fresh = StoreLocation.parse(tmp_path / "fresh.gpkg")  # no stored records to reuse
+    uploads = read_uploads(location)
+    write_store(fresh, build_tables(uploads, geocoder=geocoder), uploads=uploads,
+                corrections=read_store(location).corrections)  # fmt: skip
+    expected = _comparable(fresh)
+    for name, frame in _comparable(location).items():
+        pd.testing.assert_frame_equal(frame, expected[name], obj=name)
+
+
+def test_moving_the_year_or_other_code_rebuilds(location, geocoder, monkeypatch) -> None:
+    newer = _publication(XUANHAN, geocoder, issued="2025-01-10")  # the newest document so far
+    outcome = publish(location, newer, geocoder=geocoder)
+    assert not outcome.incremental
+    assert set(read_store(location).projects["as_of_year"]) == {2025}
+    import layers.publish as module
+
+    built_by = module.inputs_fingerprint()
+    monkeypatch.setattr(module, "inputs_fingerprint", lambda: "other-code+" + built_by[33:])
+    assert not withdraw(location, newer.entry.doc_id, geocoder=geocoder, editor="a").incremental
+    assert set(read_store(location).projects["as_of_year"]) == {2024}
 
 
 def test_two_editors_publishing_at_once_both_land(location, geocoder) -> None:
