@@ -7,7 +7,6 @@ failures when ``REQUIRE_BROWSER=1`` (see ``tests/conftest.py``).
 
 from __future__ import annotations
 
-import copy
 import subprocess
 import sys
 import time
@@ -376,43 +375,11 @@ def test_a_project_link_opens_its_details_and_frames_it(portal_url, browser, cor
         context.close()
 
 
-EVIL = "<img src=x onerror=alert(1)>"
-
-
-def test_a_hostile_name_is_shown_as_text_and_runs_nothing(
-    tmp_path, corpus_tables, browser, start_portal
-) -> None:
-    tables = copy.deepcopy(corpus_tables)
-    row = tables.projects.index[tables.projects["name"] == "土溪口水库"][0]
-    tables.projects.loc[row, "name"] = EVIL
-    store = tmp_path / "hostile.gpkg"
-    write_store(StoreLocation.parse(store), tables)
-    dialogs: list[str] = []
-    with start_portal(str(store)) as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        try:
-            page.goto(f"{url}/?q=onerror", wait_until="domcontentloaded")
-            page.get_by_text("共 1 个项目", exact=False).wait_for(timeout=60_000)
-            _drawn(page)
-            _click_first_feature(page)
-            page.get_by_text("各文件的表述").wait_for(timeout=30_000)
-            # The details panel shows the name as literal text.
-            page.locator(".project-name", has_text=EVIL).first.wait_for(timeout=30_000)
-            page.wait_for_timeout(1000)
-            images = [f.locator("img[src='x']").count() for f in page.frames]
-        finally:
-            context.close()
-    assert dialogs == []
-    assert sum(images) == 0
-
-
 def test_the_portal_benchmark_runs_end_to_end(browser) -> None:
     """A tiny real run of scripts/bench_portal.py (speed is reported, never asserted)."""
     result = subprocess.run(
         [sys.executable, str(REPO_ROOT / "scripts" / "bench_portal.py"), "--sizes", "300",
-         "--timeout", "90", "--no-write"],
+         "--timeout", "90", "--repeat", "1", "--no-write"],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
