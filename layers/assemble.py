@@ -37,6 +37,7 @@ from layers.extractions import (
     records_for,
 )
 from layers.geocode import Geocoder, Location
+from layers.locations import locate_with_cache, location_frame
 from layers.model import Document as DocumentRef
 from layers.model import Record
 from layers.placenames import PlaceIndex
@@ -338,6 +339,8 @@ def tables_from_documents(
     reviewed: Mapping[str, Sequence[Record]] | None = None,
     runner: Runner | None = None,
     stored: Mapping[str, StoredExtraction] | None = None,
+    located: Mapping[str, Location] | None = None,
+    version: str = "",
 ) -> Tables:
     """Extract every document, resolve across documents, geocode every project.
 
@@ -349,7 +352,10 @@ def tables_from_documents(
     the tables are the same wherever they run. ``stored`` holds the extractions
     the store already keeps, by extraction key: a document whose key is there is
     not extracted again, and its records' stored projects (when given: only a
-    build with the same code may give them) are not resolved again.
+    build with the same code may give them) are not resolved again. ``located``
+    holds stored places by :func:`layers.locations.location_key` for the
+    pipeline ``version``: a project whose key is there is not geocoded again
+    (and without a ``version`` nothing is looked up or kept).
     """
     runner = runner or LocalRunner(geocoder)
     reviewed = reviewed or {}
@@ -377,5 +383,12 @@ def tables_from_documents(
     logger.info("extract: %d documents (%d kept from the store), %d records",
                 len(extracted), reused, n_records)  # fmt: skip
     projects = resolve_extracted(extracted, geocoder=geocoder)
-    locations = runner.locate(projects)
-    return tables_from_projects(extracted, projects, geocoder=geocoder, locations=locations)
+    if not version:
+        return tables_from_projects(extracted, projects, geocoder=geocoder,
+                                    locations=runner.locate(projects))  # fmt: skip
+    places, keys, kept = locate_with_cache(projects, stored=located or {}, version=version,
+                                           locate=runner.locate)  # fmt: skip
+    logger.info("geocode: %d projects (%d places kept from the store)", len(projects), kept)
+    tables = tables_from_projects(extracted, projects, geocoder=geocoder, locations=places)
+    tables.locations = location_frame(keys, places)
+    return tables

@@ -29,6 +29,7 @@ from layers.assemble import (
     Extracted,
     document_frame,
     document_info,
+    locate_project,
     mention_frame,
     project_frame,
     stored_extractions,
@@ -37,6 +38,7 @@ from layers.corpus import entry_from_row
 from layers.corrections import applied_count, apply_corrections
 from layers.extractions import StoredExtraction, record_frame
 from layers.geocode import Geocoder
+from layers.locations import location_frame, location_key
 from layers.model import Document as DocumentRef
 from layers.progress import newest_year
 from layers.resolve import Project, resolve_projects
@@ -139,20 +141,23 @@ def _step(
         logger.info("increment: the as-of year moves to %s; a rebuild is needed", year)
         return None
     projects = projects_from_extractions(extractions, refs, only=touched)
-    frame = project_frame(projects, geocoder=geocoder, year=year)
+    places = [locate_project(p, geocoder) for p in projects]
+    keys = [location_key(p, version=pipeline_part(fingerprint)) for p in projects]
+    frame = project_frame(projects, geocoder=geocoder, year=year, locations=places)
     all_ids = {pid for e in extractions for pid in e.project_ids if pid is not None}
     doc_ids = frozenset(refs)
     concerned = corrections["project_id"].isin(touched) | ~corrections["project_id"].isin(all_ids)
     rows, orphans = apply_corrections(frame, corrections[concerned], doc_ids=doc_ids)
     applied = applied_count(corrections, orphans, doc_ids)
-    keys = frozenset(touched)
+    ids = frozenset(touched)
     old_builds = frozenset(str(b) for b in state.builds["built_at"].dropna())
     changes = Changes(
-        removed={"projects": ("project_id", keys), "mentions": ("project_id", keys),
-                 "builds": ("built_at", old_builds), **removed},
+        removed={"projects": ("project_id", ids), "mentions": ("project_id", ids),
+                 "builds": ("built_at", old_builds), "locations": ("key", frozenset(keys)),
+                 **removed},
         added={"projects": rows, "mentions": mention_frame(projects),
                "builds": _builds_row(len(refs), len(all_ids), applied, orphans, fingerprint),
-               **added},
+               "locations": location_frame(keys, places), **added},
     )  # fmt: skip
     gone = len(touched - {p.project_id for p in projects})
     logger.info("increment: %d projects rewritten, %d removed, %d corrections applied",

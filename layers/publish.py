@@ -31,7 +31,7 @@ from layers.corpus import CatalogEntry, Document, entry_from_row, iter_documents
 from layers.corrections import Correction, corrections_frame, empty_corrections
 from layers.errors import StoreError
 from layers.extractions import StoredExtraction, extractions_from_frame, without_projects
-from layers.geocode import Geocoder
+from layers.geocode import Geocoder, Location
 from layers.increment import (
     Step,
     StoreState,
@@ -41,6 +41,7 @@ from layers.increment import (
     withdraw_step,
 )
 from layers.intake import IntakeError, Problem, UploadedText
+from layers.locations import locations_from_frame
 from layers.model import Record
 from layers.resolve import resolve_projects
 from layers.schema import CORRECTION_SCHEMA, UPLOAD_SCHEMA, Tables, typed
@@ -110,11 +111,13 @@ def build_tables(
     on_document: Callable[[Document], None] | None = None,
     runner: Runner | None = None,
     stored: Mapping[str, StoredExtraction] | None = None,
+    located: Mapping[str, Location] | None = None,
 ) -> Tables:
     """Tables from the catalogued documents plus the published ones, in publishing order.
 
     ``runner`` says where extraction and geocoding run (this process by default);
-    ``stored`` holds the extractions the store keeps, by key (not extracted again).
+    ``stored`` holds the extractions the store keeps, by key (not extracted again),
+    ``located`` the places it keeps, by key (not geocoded again).
     """
     uploads = uploads.sort_values("published_at", kind="stable")
     published = documents_from_uploads(uploads)
@@ -130,21 +133,24 @@ def build_tables(
     )
 
 
-def stored_by_key(location: StoreLocation) -> dict[str, StoredExtraction]:
-    """The extractions the store keeps, by extraction key (none before the first build).
+def kept_work(
+    location: StoreLocation,
+) -> tuple[dict[str, StoredExtraction], dict[str, Location]]:
+    """The extractions and places the store keeps, by key (none before the first build).
 
-    Their records' projects are kept only when the store was built by the same code
-    and reference data (the pipeline part of the fingerprint); otherwise the
-    records are resolved again.
+    Records' projects are kept only when the store was built by the same code and
+    reference data (the pipeline part of the fingerprint); otherwise the records
+    are resolved again. Places are keyed by the pipeline themselves.
     """
-    tables = read_tables(location, ("records", "builds"))
+    tables = read_tables(location, ("records", "locations", "builds"))
     if tables is None:
-        return {}
+        return {}, {}
     builds = tables["builds"]
     built_by = str(builds["fingerprint"].iloc[-1]) if len(builds) else ""
     same = pipeline_part(built_by) == pipeline_part(inputs_fingerprint())
     extractions = extractions_from_frame(tables["records"])
-    return {e.key: e if same else without_projects(e) for e in extractions}
+    stored = {e.key: e if same else without_projects(e) for e in extractions}
+    return stored, locations_from_frame(tables["locations"])
 
 
 def rebuild_store(
@@ -158,8 +164,9 @@ def rebuild_store(
     with store_lock(location):
         uploads = read_uploads(location)
         corrections = read_corrections(location)
+        stored, located = kept_work(location)
         tables = build_tables(uploads, geocoder=geocoder, on_document=on_document, runner=runner,
-                              stored=stored_by_key(location))  # fmt: skip
+                              stored=stored, located=located)  # fmt: skip
         return write_store(location, tables, corrections=corrections, uploads=uploads,
                            fingerprint=inputs_fingerprint())  # fmt: skip
 
@@ -274,7 +281,8 @@ def _rebuild(
     location: StoreLocation, uploads: pd.DataFrame, corrections: pd.DataFrame, *,
     geocoder: Geocoder, doc_id: str,
 ) -> Outcome:  # fmt: skip
-    tables = build_tables(uploads, geocoder=geocoder, stored=stored_by_key(location))
+    stored, located = kept_work(location)
+    tables = build_tables(uploads, geocoder=geocoder, stored=stored, located=located)
     result = write_store(location, tables, corrections=corrections, uploads=uploads,
                          fingerprint=inputs_fingerprint())  # fmt: skip
     return Outcome(doc_id, False, len(result.contents.projects), result.applied, result.orphans)

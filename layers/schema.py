@@ -36,6 +36,8 @@ class Tables:
     documents: pd.DataFrame
     records: pd.DataFrame | None = None
     """Every document's records (:mod:`layers.extractions`), when the build made them."""
+    locations: pd.DataFrame | None = None
+    """Every project's place by key (:mod:`layers.locations`), when the build made them."""
 
 
 LAYER_NAMES = {
@@ -91,17 +93,23 @@ RECORD_SCHEMA: dict[str, str] = {
     "reported": "boolean", "quote": "string", "quote_start": "Int64", "quote_end": "Int64",
     "sentence": "string", "sentence_start": "Int64", "sentence_end": "Int64",
 }  # fmt: skip
+# Every project's place (layers/locations.py), keyed by all it depends on.
+LOCATION_SCHEMA: dict[str, str] = {
+    "key": "string", "geometry_wkb": "string", "precision": "string", "method": "string",
+    "nodes": "string", "length_km": "Float64", "counties": "string",
+}  # fmt: skip
 TABLE_SCHEMAS = {
     "mentions": MENTION_SCHEMA,
     "documents": DOCUMENT_SCHEMA,
     "corrections": CORRECTION_SCHEMA,
     "builds": BUILD_SCHEMA,
     "records": RECORD_SCHEMA,
+    "locations": LOCATION_SCHEMA,
 }
 # Tables a build and a publish need but a reader of the map never does: read only when
 # asked for by name (store.read_tables), so the portal does not load every document's
 # records (75,000 rows at 1,000 documents) to draw the map.
-ON_DEMAND_TABLES = ("records",)
+ON_DEMAND_TABLES = ("records", "locations")
 # Documents added from the portal: the catalog row, who published it, the records
 # the editor approved (JSON) and the original file, byte for byte (base64), under
 # its content-hash name. Kept in the store so a shared PostGIS office needs no
