@@ -158,6 +158,13 @@ class Backend(Protocol):
         """The named non-spatial tables, typed as declared (one the store lacks is empty)."""
         ...
 
+    def read_rows(
+        self, name: str, *, columns: Sequence[str], where: tuple[str, frozenset[str]] | None
+    ) -> pd.DataFrame:
+        """Some columns of a non-spatial table, of the rows whose ``where[0]`` is one of
+        ``where[1]`` (all rows when None), typed as declared; empty when the store lacks it."""
+        ...
+
     def read_uploads(self) -> pd.DataFrame:
         """The documents published from the portal; none without a store."""
         ...
@@ -207,6 +214,24 @@ def contents_from_tables(
                     for name, schema in TABLE_SCHEMAS.items()}  # fmt: skip
     core = {name: typed_tables.pop(name) for name in CORE_TABLES}
     return StoreContents(typed_projects(projects), **core, others=typed_tables)
+
+
+def typed_columns(name: str, frame: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
+    """``columns`` of table ``name`` from ``frame`` (None: no rows), typed as declared.
+
+    Raises
+    ------
+    StoreError
+        If the store has no such table, or it declares no such column.
+    """
+    schema = non_spatial_schema(name)
+    unknown = [c for c in columns if c not in schema]
+    if unknown:
+        raise StoreError(f"The table {name!r} has no column {', '.join(map(repr, unknown))}.", [])
+    wanted = {c: schema[c] for c in columns}
+    if frame is None:
+        frame = pd.DataFrame(columns=list(columns))
+    return typed(frame[list(columns)].reset_index(drop=True), wanted)
 
 
 def empty_table(name: str) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from layers.backend import (
     ordered,
     said,
     tables_of,
+    typed_columns,
 )
 from layers.errors import StoreError
 from layers.gpkgsqlite import apply_to_file
@@ -111,6 +112,27 @@ class GeoPackage:
         projects = gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), geometry="geometry",
                                     crs=CRS)  # fmt: skip
         return contents_from_tables(projects, tables)
+
+    def read_rows(
+        self, name: str, *, columns: Sequence[str], where: tuple[str, frozenset[str]] | None
+    ) -> pd.DataFrame:
+        """Some columns of the rows wanted, filtered by OGR's SQL in the file, not here."""
+        condition = None
+        if where is not None:
+            column, values = where
+            if not values:
+                return typed_columns(name, None, columns)
+            quoted = ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(values))
+            condition = f'"{column}" IN ({quoted})'
+        with _read_errors(self.path):
+            present = (
+                {n for n, _ in pyogrio.list_layers(self.path)} if self.path.exists() else set()
+            )
+            if name not in present:
+                return typed_columns(name, None, columns)
+            frame = pyogrio.read_dataframe(self.path, layer=name, read_geometry=False,
+                                           columns=list(columns), where=condition)  # fmt: skip
+        return typed_columns(name, frame, columns)
 
     def read_tables(self, names: Sequence[str]) -> dict[str, pd.DataFrame]:
         """The named non-spatial tables, typed (one the file lacks is empty)."""

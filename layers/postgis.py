@@ -40,6 +40,7 @@ from layers.backend import (
     said,
     store_tables,
     tables_of,
+    typed_columns,
 )
 from layers.errors import StoreError
 from layers.schema import CRS, LAYER_NAMES, ON_DEMAND_TABLES, PROJECT_SCHEMA, TABLE_SCHEMAS, typed
@@ -121,6 +122,29 @@ class PostGIS:
         projects = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True) if frames else layers[0],
                                     geometry="geometry", crs=CRS)  # fmt: skip
         return contents_from_tables(projects, tables)
+
+    def read_rows(
+        self, name: str, *, columns: Sequence[str], where: tuple[str, frozenset[str]] | None
+    ) -> pd.DataFrame:
+        """Some columns of the rows wanted, filtered by the server (``= ANY`` of an array)."""
+        from sqlalchemy import text
+
+        typed_columns(name, None, columns)  # an unknown table or column is refused first
+        select = ", ".join(_name(c) for c in columns)
+        query = f"SELECT {select} FROM {self._table(name)}"
+        params: dict[str, object] = {}
+        if where is not None:
+            column, values = where
+            if not values:
+                return typed_columns(name, None, columns)
+            typed_columns(name, None, [column])
+            query += f" WHERE {_name(column)} = ANY(:values)"
+            params["values"] = sorted(str(v) for v in values)
+        with self._reported(), _engine_for(self.dsn).connect() as conn:
+            if not _has_table(conn, name, self.schema):
+                return typed_columns(name, None, columns)
+            frame = pd.read_sql(text(query), conn, params=params)
+        return typed_columns(name, frame, columns)
 
     def read_tables(self, names: Sequence[str]) -> dict[str, pd.DataFrame]:
         """The named non-spatial tables, typed (one the schema lacks is empty)."""

@@ -30,9 +30,15 @@ from layers.codec import record_to_json, records_from_json
 from layers.corpus import CatalogEntry, Document, entry_from_row, iter_documents
 from layers.corrections import Correction, corrections_frame, empty_corrections
 from layers.errors import StoreError
-from layers.extractions import StoredExtraction, extractions_from_frame, without_projects
+from layers.extractions import (
+    REVIEWED,
+    StoredExtraction,
+    extractions_from_frame,
+    without_projects,
+)
 from layers.geocode import Geocoder, Location
 from layers.increment import (
+    SUMMARY_COLUMNS,
     Step,
     StoreState,
     pipeline_part,
@@ -44,7 +50,7 @@ from layers.intake import IntakeError, Problem, UploadedText
 from layers.locations import locations_from_frame
 from layers.model import Record
 from layers.resolve import resolve_projects
-from layers.schema import CORRECTION_SCHEMA, UPLOAD_SCHEMA, Tables, typed
+from layers.schema import CORRECTION_SCHEMA, RECORD_SCHEMA, UPLOAD_SCHEMA, Tables, typed
 from layers.store import (
     BuildResult,
     StoreLocation,
@@ -52,6 +58,7 @@ from layers.store import (
     apply_changes,
     read_corrections,
     read_current,
+    read_rows,
     read_tables,
     read_uploads,
     store_lock,
@@ -258,12 +265,18 @@ class Outcome:
 
 
 def _state(location: StoreLocation) -> StoreState | None:
-    """The store's small tables and records; None before the first build."""
-    tables = read_tables(location, ("documents", "corrections", "builds", "records"))
+    """The store's small tables and where its records went; None before the first build."""
+    tables = read_tables(location, ("documents", "corrections", "builds"))
     if tables is None:
         return None
-    extractions = extractions_from_frame(tables["records"])
-    return StoreState(tables["documents"], extractions, tables["corrections"], tables["builds"])
+    summary = read_rows(location, "records", columns=SUMMARY_COLUMNS)
+
+    def load(projects: frozenset[str]) -> list[StoredExtraction]:
+        rows = read_rows(location, "records", columns=list(RECORD_SCHEMA),
+                         where=("project_id", projects))  # fmt: skip
+        return extractions_from_frame(rows)
+
+    return StoreState(tables["documents"], summary, tables["corrections"], tables["builds"], load)
 
 
 def _usable(state: StoreState | None) -> StoreState | None:
@@ -358,12 +371,12 @@ def withdraw(location: StoreLocation, doc_id: str, *, geocoder: Geocoder, editor
     with store_lock(location):
         state = _state(location)
         usable = _usable(state)
-        published = None if usable is None else {
-            e.doc_id for e in usable.extractions if e.reviewed
-        }  # fmt: skip
-        if published is None:
-            uploads = read_uploads(location)
-            published = set(uploads["doc_id"].dropna())
+        published: set[str] = set()
+        if usable is not None:  # the reviewed documents with records, from the summary
+            records = usable.records
+            published = set(records.loc[records["extractor"] == REVIEWED, "doc_id"].dropna())
+        if doc_id not in published:  # one without records is only in the uploads table
+            published = set(read_uploads(location)["doc_id"].dropna())
         if doc_id not in published:
             raise IntakeError([Problem("not_published", {"doc_id": doc_id})])
         step = None if usable is None else withdraw_step(

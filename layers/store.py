@@ -79,6 +79,7 @@ __all__ = [  # the store's public face; schema and corrections names re-exported
     "latest_build",
     "plain_dtypes",
     "read_corrections",
+    "read_rows",
     "read_store",
     "read_tables",
     "read_uploads",
@@ -212,6 +213,28 @@ def read_tables(location: StoreLocation, names: Sequence[str]) -> dict[str, pd.D
     except Exception as exc:  # a server that cannot be reached (any driver error) is reported
         raise StoreError(f"Cannot reach the store at {location}:", [str(exc)]) from exc
     return location.backend().read_tables(names) if exists else None
+
+
+def read_rows(
+    location: StoreLocation,
+    name: str,
+    *,
+    columns: Sequence[str],
+    where: tuple[str, frozenset[str]] | None = None,
+) -> pd.DataFrame:
+    """Some columns of table ``name``, of the rows whose ``where`` column holds one of its
+    values (all rows when None), typed as declared; empty when the store lacks it.
+
+    A publish into a store of a thousand documents needs every record's project
+    but the words of only a hundred records: reading just those, filtered by the
+    file or the server, is what keeps it within seconds.
+
+    Raises
+    ------
+    StoreError
+        If the store has no such table or column, or cannot be read.
+    """
+    return location.backend().read_rows(name, columns=columns, where=where)
 
 
 def read_uploads(location: StoreLocation) -> pd.DataFrame:

@@ -30,7 +30,13 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers.assemble import tables_from_documents
-from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, publish
+from layers.benchmark import (
+    cached_pipeline,
+    machine_summary,
+    markdown_table,
+    peak_memory_mb,
+    publish,
+)
 from layers.corpus import iter_documents
 from layers.geocode import load_geocoder
 from layers.intake import (
@@ -103,12 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--documents", type=int, default=1000, help="synthetic store; 0: none")
     parser.add_argument("--dsn", default=os.environ.get("PORTAL_TEST_DSN"))
+    parser.add_argument("--pipeline-cache", type=Path, default=None,
+                        help="pickle of the synthetic tables, as bench_store.py's")  # fmt: skip
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     geocoder = load_geocoder()
     pub = _publication(geocoder)
     rows = []
+    cached = False
     with tempfile.TemporaryDirectory(prefix="bench_publish_") as tmp:
         for label, location in _locations(tmp, args.dsn, "corpus"):
             t0 = time.perf_counter()
@@ -119,7 +128,11 @@ def main(argv: list[str] | None = None) -> int:
                          round(build_s, 2), round(publish_s, 2), round(undo_s, 2),
                          "yes" if incremental else "no"])  # fmt: skip
         if args.documents:
-            tables = _synthetic_tables(args.documents, geocoder)
+            tables, _, cached = cached_pipeline(
+                args.pipeline_cache,
+                args.documents,
+                lambda: _synthetic_tables(args.documents, geocoder),
+            )
             for label, location in _locations(tmp, args.dsn, "synthetic"):
                 t0 = time.perf_counter()
                 write_store(location, tables, fingerprint=inputs_fingerprint())
@@ -147,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
             "new year) rebuilds instead. Peak memory of the run: "
             f"{peak_memory_mb():.0f} MB.",
             table,
+            *(
+                ["The synthetic store's tables came from a pipeline cache (`--pipeline-cache`)."]
+                if cached
+                else []
+            ),
         ],
         write=not args.no_write,
     )

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import pickle
 import sys
 import tempfile
 import time
@@ -36,7 +35,13 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers.assemble import tables_from_documents
-from layers.benchmark import machine_summary, markdown_table, peak_memory_mb, publish
+from layers.benchmark import (
+    cached_pipeline,
+    machine_summary,
+    markdown_table,
+    peak_memory_mb,
+    publish,
+)
 from layers.corpus import Document, iter_documents
 from layers.geocode import Geocoder, load_geocoder
 from layers.schema import Tables
@@ -89,25 +94,6 @@ def _pipeline(
     return tables, time.perf_counter() - t0
 
 
-def _cached_pipeline(
-    cache: Path | None, documents: int, originals: list[Document], geocoder: Geocoder
-) -> tuple[Tables, float, bool]:
-    """The synthetic corpus' tables and the pipeline's time: from ``cache`` when it holds
-    this many documents, else by running the pipeline (and filling the cache)."""
-    if cache is not None and cache.exists():
-        with cache.open("rb") as handle:
-            held = pickle.load(handle)
-        if held["documents"] == documents:
-            return held["tables"], held["pipeline_s"], True
-    label = f"synthetic {documents}"
-    tables, seconds = _pipeline(synthetic_documents(originals, documents), documents, label,
-                                geocoder)  # fmt: skip
-    if cache is not None:
-        with cache.open("wb") as handle:
-            pickle.dump({"documents": documents, "pipeline_s": seconds, "tables": tables}, handle)
-    return tables, seconds, False
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=1000)
@@ -120,8 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     geocoder = load_geocoder()
     originals = list(iter_documents())
     corpus, corpus_s = _pipeline(originals, len(originals), "corpus", geocoder)
-    synthetic, synthetic_s, cached = _cached_pipeline(args.pipeline_cache, args.documents,
-                                                      originals, geocoder)  # fmt: skip
+    label = f"synthetic {args.documents}"
+    synthetic, synthetic_s, cached = cached_pipeline(
+        args.pipeline_cache, args.documents,
+        lambda: _pipeline(synthetic_documents(originals, args.documents), args.documents, label,
+                          geocoder)[0],
+    )  # fmt: skip
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_store_") as tmp:
         for label, total, tables, pipeline in (

@@ -30,6 +30,7 @@ from layers.store import (
     add_corrections,
     apply_changes,
     read_corrections,
+    read_rows,
     read_store,
     read_tables,
     typed_projects,
@@ -556,3 +557,22 @@ def test_read_tables_reads_only_the_tables_named(tmp_path) -> None:
     assert list(tables["documents"]["doc_id"]) == ["d1", "d2"] and tables["uploads"].empty
     with pytest.raises(StoreError, match="no table 'highways'"):
         read_tables(location, ["highways"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_read_rows_reads_some_columns_of_the_rows_asked_for(backend, tmp_path, request) -> None:
+    location = _store_location(backend, tmp_path, request)
+    write_store(location, _small_tables())
+    rows = read_rows(location, "mentions", columns=["project_id", "char_start"],
+                     where=("project_id", frozenset({"hw-2", "o'neil"})))  # fmt: skip
+    assert list(rows.columns) == ["project_id", "char_start"]
+    assert (
+        sorted(rows["char_start"].tolist()) == [4, 10] and str(rows["char_start"].dtype) == "Int64"
+    )
+    assert len(read_rows(location, "mentions", columns=["doc_id"])) == 4  # no filter: every row
+    none = read_rows(location, "mentions", columns=["doc_id"], where=("doc_id", frozenset()))
+    assert none.empty and list(none.columns) == ["doc_id"]
+    absent = read_rows(location, "records", columns=["doc_id", "position"])  # not built: empty
+    assert absent.empty and str(absent["position"].dtype) == "Int64"
+    with pytest.raises(StoreError, match="no column 'nonsense'"):
+        read_rows(location, "mentions", columns=["nonsense"])
