@@ -83,6 +83,7 @@ class RunResult:
     digest: str = ""
     full_resolution: dict[str, float] = field(default_factory=dict)  # documents -> seconds
     measured: str = ""
+    tag: str = ""
 
     @property
     def total(self) -> float:
@@ -221,32 +222,39 @@ def run_in_child(run: str, *, documents: int, sample: int) -> RunResult:
     return RunResult(**json.loads(child.stdout.strip().splitlines()[-1]))
 
 
-def parse_runs(text: str, *, documents: int) -> list[tuple[str, int]]:
-    """``local,1,2`` or ``1:5000,local:2000`` -> (run, documents) pairs."""
+def parse_runs(text: str, *, documents: int) -> list[tuple[str, int, str]]:
+    """``local,1,2`` or ``1:5000,local:2000`` or ``1:5000#b`` -> (run, documents, tag).
+
+    A tag names a repeat of a run (kept apart from the first, compared with the
+    one-worker run of the same tag), for a second measurement at another time.
+    """
     runs = []
     for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, size = part.partition(":")
+        spec, _, tag = part.partition("#")
+        name, _, size = spec.partition(":")
         if name != "local" and not name.isdigit():
             raise PortalError(f"a run is 'local' or a number of workers, not {name!r}")
-        runs.append((name, int(size) if size else documents))
+        runs.append((name, int(size) if size else documents, tag))
     return runs
 
 
-def _label(run: str) -> str:
-    return "single process (no cluster)" if run == "local" else f"Dask, {run} worker(s)"
+def _label(run: str, tag: str = "") -> str:
+    label = "single process (no cluster)" if run == "local" else f"Dask, {run} worker(s)"
+    return f"{label}, repeat {tag}" if tag else label
 
 
 def report_table(results: list[RunResult]) -> str:
     """One row per run, with the speed-up over the one-worker run of the same size."""
-    one = {r.documents: r.total for r in results if r.run == "1"}
+    one = {(r.documents, r.tag): r.total for r in results if r.run == "1"}
     rows = []
     for r in results:
-        speedup = round(one[r.documents] / r.total, 2) if r.documents in one else ""
+        base = one.get((r.documents, r.tag))
+        speedup = round(base / r.total, 2) if base else ""
         extract_rate = round(r.wall["extract"] / r.documents, 3)
         locate_rate = round(1000 * r.wall["locate"] / max(1, r.projects), 2)
-        rows.append([_label(r.run), r.documents, r.projects, r.wall["extract"], r.wall["resolve"],
-                     r.wall["locate"], r.wall["tables"], round(r.total, 1), speedup,
-                     extract_rate, locate_rate, r.main_peak_mb,
+        rows.append([_label(r.run, r.tag), r.documents, r.projects, r.wall["extract"],
+                     r.wall["resolve"], r.wall["locate"], r.wall["tables"], round(r.total, 1),
+                     speedup, extract_rate, locate_rate, r.main_peak_mb,
                      " / ".join(map(str, r.worker_peak_mb)) or "-",
                      f"{r.load[0]} → {r.load[-1]}", r.digest])  # fmt: skip
     return markdown_table(
@@ -260,8 +268,8 @@ def report_table(results: list[RunResult]) -> str:
 def cpu_table(results: list[RunResult]) -> str:
     """Where the CPU went: this process (scheduling, receiving results, resolution) and workers."""
     rows = [
-        [_label(r.run), r.documents, *(f"{r.main_cpu[s]} / {r.worker_cpu[s]}" for s in STAGES),
-         r.start_s or "-"]
+        [_label(r.run, r.tag), r.documents,
+         *(f"{r.main_cpu[s]} / {r.worker_cpu[s]}" for s in STAGES), r.start_s or "-"]
         for r in results
     ]  # fmt: skip
     return markdown_table(["run", "documents", "extract CPU s (main / workers)",
@@ -279,7 +287,7 @@ def resolution_note(results: list[RunResult]) -> str:
             (int(n), s) for n, s in r.full_resolution.items()
         )
         lines.append(
-            f"- in the {_label(r.run)} run: the first {small_n:,} documents {small} s, all "
+            f"- in the {_label(r.run, r.tag)} run: the first {small_n:,} documents {small} s, all "
             f"{large_n:,} {large} s: {large / small if small else float('nan'):.1f}x the time "
             f"for {large_n / small_n:.1f}x the documents ({1000 * large / max(1, r.records):.2f} "
             "ms per record)"
@@ -313,11 +321,12 @@ def main(argv: list[str] | None = None) -> int:
         runs = parse_runs(args.runs, documents=args.documents)
         kept = json.loads(args.results.read_text()) if args.results.exists() else {}
         results = []
-        for run, documents in runs:
-            key = f"{run}:{documents}"
+        for run, documents, tag in runs:
+            key = f"{run}:{documents}" + (f"#{tag}" if tag else "")
             if key not in kept or args.again:
                 sample = args.resolution_sample if run in ("local", "1") else 0
                 result = run_in_child(run, documents=documents, sample=sample)
+                result.tag = tag
                 kept[key] = asdict(result)
                 args.results.parent.mkdir(parents=True, exist_ok=True)
                 args.results.write_text(json.dumps(kept, indent=1))

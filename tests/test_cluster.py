@@ -6,14 +6,15 @@ import pickle
 import re
 import subprocess
 import sys
+import types
 from dataclasses import replace
 
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 from pandas.testing import assert_frame_equal
 
-from layers import REPO_ROOT
-from layers.assemble import tables_from_documents
+from layers import REPO_ROOT, cluster
+from layers.assemble import LocalRunner, tables_from_documents
 from layers.cluster import (
     ClusterError,
     DaskRunner,
@@ -32,8 +33,20 @@ SCRIPT = REPO_ROOT / "scripts" / "build_layers.py"
 
 @pytest.fixture(scope="module")
 def client():
-    """One local cluster of two worker processes for the whole module."""
-    client = start_local_client(2)
+    """One local cluster of two worker processes for the whole module.
+
+    Worker processes are spawned, and a spawned process imports the parent's
+    ``__main__`` again by its path. In a full test run an earlier Streamlit
+    ``AppTest`` leaves ``__main__`` pointing at a temporary page script, which a
+    worker cannot run; a bare ``__main__`` stands in while the workers start (the
+    command line's ``__main__`` is scripts/build_layers.py, which they can).
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        client = start_local_client(2)
+    finally:
+        sys.modules["__main__"] = main
     yield client
     close_client(client)
 
@@ -68,6 +81,14 @@ def test_an_unreadable_document_is_the_same_error(client) -> None:
         DaskRunner(client).extract([first, broken], reviewed={})
     assert str(raised.value) == "empty.txt: the document is empty (0 bytes)."
     assert type(raised.value) is DocumentReadError
+
+
+def test_large_documents_travel_beside_the_task(client, geocoder, monkeypatch) -> None:
+    """A document above SCATTER_BYTES is scattered to the workers, not put in the graph."""
+    monkeypatch.setattr(cluster, "SCATTER_BYTES", 0)
+    documents = list(iter_documents())[:2]
+    remote = DaskRunner(client, identify=False).extract(documents, reviewed={})
+    assert remote == LocalRunner(geocoder).extract(documents, reviewed={})
 
 
 def test_errors_with_several_arguments_survive_pickling() -> None:
