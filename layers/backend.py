@@ -33,6 +33,7 @@ from layers.schema import (
     typed,
     typed_projects,
 )
+from layers.viewport import ProjectSummary, View, ViewRequest
 
 PROJECTS = "projects"
 """The name :class:`Changes` uses for the projects: one table to the caller, six
@@ -167,6 +168,19 @@ class Backend(Protocol):
 
     def read_uploads(self) -> pd.DataFrame:
         """The documents published from the portal; none without a store."""
+        ...
+
+    def read_view(self, request: ViewRequest) -> View:
+        """The projects in a map's view, or their counts per cell when too many
+        (:mod:`layers.viewport`), through the store's spatial index."""
+        ...
+
+    def read_projects(self, project_ids: Sequence[str]) -> gpd.GeoDataFrame:
+        """The stored projects of these ids, every column, typed as declared."""
+        ...
+
+    def project_summary(self) -> ProjectSummary:
+        """How many projects the store holds, their target years and its as-of year."""
         ...
 
     def latest_build(self) -> str | None:

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -41,8 +42,34 @@ from layers.backend import (
     typed_columns,
 )
 from layers.errors import StoreError
-from layers.gpkgsqlite import apply_to_file
-from layers.schema import CRS, LAYER_NAMES, ON_DEMAND_TABLES, TABLE_SCHEMAS, plain_dtypes, typed
+from layers.gpkgsqlite import apply_to_file, connect_to_read, geometries_from_blobs
+from layers.schema import (
+    CRS,
+    LAYER_NAMES,
+    ON_DEMAND_TABLES,
+    TABLE_SCHEMAS,
+    plain_dtypes,
+    typed,
+    typed_projects,
+)
+from layers.viewport import (
+    ProjectSummary,
+    View,
+    ViewRequest,
+    cells_from_centres,
+    cells_from_rows,
+    cells_sql,
+    centres_sql,
+    count_sql,
+    empty_projects,
+    features_sql,
+    projects_from_rows,
+    simplify_tolerance,
+    summary_from_rows,
+    summary_from_values,
+    summary_sql,
+    view_params,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +160,58 @@ class GeoPackage:
             frame = pyogrio.read_dataframe(self.path, layer=name, read_geometry=False,
                                            columns=list(columns), where=condition)  # fmt: skip
         return typed_columns(name, frame, columns)
+
+    def read_view(self, request: ViewRequest) -> View:
+        """The projects in a view, or their counts per cell (:mod:`layers.viewport`), by
+        SQL on the layers joined to their R-trees; geometry simplified here."""
+        params = view_params(request)
+        with _read_errors(self.path), contextlib.closing(connect_to_read(self.path)) as conn:
+            found = conn.execute(count_sql(request, dialect="gpkg"), params).fetchone()
+            if int(found[0] if found else 0) > request.limit:
+                if request.area_wkb is None:
+                    rows = pd.read_sql(cells_sql(request, dialect="gpkg"), conn, params=params)
+                    cells = cells_from_rows(rows)
+                else:  # no spatial SQL in plain SQLite: centres tested in Python
+                    centres = np.asarray(
+                        conn.execute(centres_sql(request, dialect="gpkg"), params).fetchall(),
+                        dtype=float,
+                    )
+                    centres = centres.reshape(-1, 2)
+                    cells = cells_from_centres(centres[:, 0], centres[:, 1], request=request)
+                return View(request, int(cells["count"].sum()), empty_projects(), cells)
+            rows = pd.read_sql(features_sql(request, dialect="gpkg"), conn, params=params)
+        geometries = geometries_from_blobs(rows.pop("geometry_blob").tolist())
+        projects = projects_from_rows(rows, geometries,
+                                      tolerance=simplify_tolerance(request.zoom))  # fmt: skip
+        return View(request, len(projects), projects)
+
+    def read_projects(self, project_ids: Sequence[str]) -> gpd.GeoDataFrame:
+        """The stored projects of these ids, every column (a project opened from a large store)."""
+        wanted = sorted({str(i) for i in project_ids})
+        if not wanted:
+            return empty_projects()
+        quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in wanted)
+        with _read_errors(self.path):
+            frames = [pyogrio.read_dataframe(self.path, layer=layer,
+                                             where=f"project_id IN ({quoted})")
+                      for layer in LAYER_NAMES.values()]  # fmt: skip
+        found = [f for f in frames if len(f)]
+        frame = pd.concat(found, ignore_index=True) if found else frames[0]
+        return typed_projects(gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS))
+
+    def project_summary(self) -> ProjectSummary:
+        """How many projects, their target years and the store's year: one small query."""
+        if not self.path.is_file():
+            return summary_from_values(0, None, None, None)
+        with _read_errors(self.path), contextlib.closing(connect_to_read(self.path)) as conn:
+            tables = {str(n) for (n,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}  # fmt: skip
+            present = [layer for layer in LAYER_NAMES.values() if layer in tables]
+            if not present:  # not a store (yet): reading it says what is missing
+                return summary_from_values(0, None, None, None)
+            query = summary_sql(present, qualified=[f'"{t}"' for t in present])
+            rows = conn.execute(query).fetchall()
+        return summary_from_rows(rows)
 
     def read_tables(self, names: Sequence[str]) -> dict[str, pd.DataFrame]:
         """The named non-spatial tables, typed (one the file lacks is empty)."""

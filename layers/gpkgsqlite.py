@@ -124,6 +124,29 @@ def _st_is_empty(blob: bytes | None) -> int | None:
     return int(empty or shapely.from_wkb(bytes(blob[offset:])).is_empty)
 
 
+def geometries_from_blobs(blobs: Sequence[bytes | None]) -> np.ndarray:
+    """Shapely geometries of GeoPackage blobs (None stays None; an empty one is None too)."""
+    out = np.full(len(blobs), None, dtype=object)
+    wkb: list[bytes] = []
+    rows: list[int] = []
+    for i, blob in enumerate(blobs):
+        if blob is None:
+            continue
+        empty, _, offset = _header(bytes(blob))
+        if not empty:
+            wkb.append(bytes(blob)[offset:])
+            rows.append(i)
+    if rows:
+        out[np.asarray(rows)] = shapely.from_wkb(wkb)
+    return out
+
+
+def connect_to_read(path: Path) -> sqlite3.Connection:
+    """A read-only sqlite3 connection to an existing GeoPackage (queries by the R-tree)."""
+    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True,
+                           timeout=_BUSY_TIMEOUT_S)  # fmt: skip
+
+
 def _bound(position: int) -> Callable[[bytes | None], float | None]:
     """The SQL function for one bound of the envelope (0 minx, 1 maxx, 2 miny, 3 maxy)."""
 

@@ -43,7 +43,30 @@ from layers.backend import (
     typed_columns,
 )
 from layers.errors import StoreError
-from layers.schema import CRS, LAYER_NAMES, ON_DEMAND_TABLES, PROJECT_SCHEMA, TABLE_SCHEMAS, typed
+from layers.schema import (
+    CRS,
+    LAYER_NAMES,
+    ON_DEMAND_TABLES,
+    PROJECT_SCHEMA,
+    TABLE_SCHEMAS,
+    typed,
+    typed_projects,
+)
+from layers.viewport import (
+    ProjectSummary,
+    View,
+    ViewRequest,
+    cells_from_rows,
+    cells_sql,
+    count_sql,
+    empty_projects,
+    features_sql,
+    projects_from_rows,
+    summary_from_rows,
+    summary_from_values,
+    summary_sql,
+    view_params,
+)
 
 if TYPE_CHECKING:
     from psycopg import Cursor
@@ -145,6 +168,64 @@ class PostGIS:
                 return typed_columns(name, None, columns)
             frame = pd.read_sql(text(query), conn, params=params)
         return typed_columns(name, frame, columns)
+
+    def read_view(self, request: ViewRequest) -> View:
+        """The projects in a view, or their counts per cell (:mod:`layers.viewport`).
+
+        First counts the matches up to the limit (cheap, through the GiST index),
+        then either fetches them, simplified by the server, or groups them by cell.
+        """
+        from sqlalchemy import text
+
+        params = view_params(request)
+        schema = self.schema
+        with self._reported(), _engine_for(self.dsn).connect() as conn:
+            # A view's queries are short: compiling them (JIT) costs more than it saves,
+            # and grouping a million centres by cell wants a hash table, not a disk sort.
+            conn.execute(text("SET LOCAL jit = off"))
+            conn.execute(text("SET LOCAL work_mem = '64MB'"))
+            found = conn.execute(text(count_sql(request, dialect="postgis", schema=schema)),
+                                 params).scalar()  # fmt: skip
+            if int(found or 0) > request.limit:
+                rows = pd.read_sql(text(cells_sql(request, dialect="postgis", schema=schema)),
+                                   conn, params=params)  # fmt: skip
+                cells = cells_from_rows(rows)
+                return View(request, int(cells["count"].sum()), empty_projects(), cells)
+            rows = pd.read_sql(text(features_sql(request, dialect="postgis", schema=schema)),
+                               conn, params=params)  # fmt: skip
+        wkb = rows.pop("geometry_wkb")
+        geometries = shapely.from_wkb([bytes(g) if g is not None else None for g in wkb])
+        return View(request, len(rows), projects_from_rows(rows, geometries, tolerance=None))
+
+    def read_projects(self, project_ids: Sequence[str]) -> gpd.GeoDataFrame:
+        """The stored projects of these ids, every column (a project opened from a large store)."""
+        from sqlalchemy import text
+
+        if not project_ids:
+            return empty_projects()
+        parts = [f"SELECT * FROM {self._table(layer)} WHERE project_id = ANY(:ids)"
+                 for layer in LAYER_NAMES.values()]  # fmt: skip
+        with self._reported(), _engine_for(self.dsn).connect() as conn:
+            frame = gpd.read_postgis(
+                text(" UNION ALL ".join(parts)),
+                conn,
+                geom_col="geometry",
+                params={"ids": sorted({str(i) for i in project_ids})},
+            )
+        return typed_projects(gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS))
+
+    def project_summary(self) -> ProjectSummary:
+        """How many projects, their target years and the store's year: one small query."""
+        from sqlalchemy import text
+
+        with self._reported(), _engine_for(self.dsn).connect() as conn:
+            present = [layer for layer in LAYER_NAMES.values()
+                       if _has_table(conn, layer, self.schema)]  # fmt: skip
+            if not present:  # not a store (yet): reading it says what is missing
+                return summary_from_values(0, None, None, None)
+            query = summary_sql(present, qualified=[self._table(t) for t in present])
+            rows = conn.execute(text(query)).all()
+        return summary_from_rows([tuple(r) for r in rows])
 
     def read_tables(self, names: Sequence[str]) -> dict[str, pd.DataFrame]:
         """The named non-spatial tables, typed (one the schema lacks is empty)."""

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 
@@ -62,6 +63,7 @@ from layers.schema import (
     typed,
     typed_projects,
 )
+from layers.viewport import ProjectSummary, View, ViewRequest
 
 __all__ = [  # the store's public face; schema and corrections names re-exported for callers
     "CATEGORIES",
@@ -78,11 +80,14 @@ __all__ = [  # the store's public face; schema and corrections names re-exported
     "backend_for",
     "latest_build",
     "plain_dtypes",
+    "project_summary",
     "read_corrections",
+    "read_projects",
     "read_rows",
     "read_store",
     "read_tables",
     "read_uploads",
+    "read_view",
     "store_fingerprint_matches",
     "store_lock",
     "typed_projects",
@@ -235,6 +240,41 @@ def read_rows(
         If the store has no such table or column, or cannot be read.
     """
     return location.backend().read_rows(name, columns=columns, where=where)
+
+
+def read_view(location: StoreLocation, request: ViewRequest) -> View:
+    """The projects in a map's view, or their counts per cell when more than the
+    request's limit (:mod:`layers.viewport`): how the portal serves a store too large
+    to read whole.
+
+    Raises
+    ------
+    StoreError
+        If the store cannot be read.
+    """
+    return location.backend().read_view(request)
+
+
+def read_projects(location: StoreLocation, project_ids: Sequence[str]) -> gpd.GeoDataFrame:
+    """The stored projects of these ids (every column): one project opened in a large store.
+
+    Raises
+    ------
+    StoreError
+        If the store cannot be read.
+    """
+    return location.backend().read_projects(project_ids)
+
+
+def project_summary(location: StoreLocation) -> ProjectSummary:
+    """How many projects the store holds, their target years and its as-of year (one query).
+
+    Raises
+    ------
+    StoreError
+        If the store cannot be read.
+    """
+    return location.backend().project_summary()
 
 
 def read_uploads(location: StoreLocation) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import os
 
 import geopandas as gpd
 import pandas as pd
@@ -18,9 +19,34 @@ from layers.intake import jurisdiction_options
 from layers.localities import Localities
 from layers.localities import load_localities as _load_localities
 from layers.reader import read_document
+from layers.schema import MENTION_SCHEMA
 from layers.selection import Area, document_year_range, progress_frame, view_area
-from layers.store import StoreContents, StoreLocation, read_store, read_uploads
+from layers.store import (
+    StoreContents,
+    StoreLocation,
+    project_summary,
+    read_projects,
+    read_rows,
+    read_store,
+    read_tables,
+    read_uploads,
+    read_view,
+)
+from layers.viewport import (
+    FEATURE_LIMIT,
+    VIEWPORT_THRESHOLD,
+    ProjectSummary,
+    View,
+    ViewRequest,
+    empty_projects,
+)
 from portal.filters import FilterOptions
+
+VIEWPORT_ENV = "PORTAL_VIEWPORT_THRESHOLD"
+"""Serve stores with more projects than this by view (default
+:data:`layers.viewport.VIEWPORT_THRESHOLD`); the tests set it low to try the large
+store's page on a small one."""
+VIEW_LIMIT_ENV = "PORTAL_VIEW_FEATURES"
 
 
 @st.cache_data(show_spinner=False)
@@ -137,20 +163,120 @@ def load_store() -> StoreContents:
     return _load_store(_spec(location), _version(location))
 
 
-def filter_options(contents: StoreContents, counties: gpd.GeoDataFrame) -> FilterOptions:
+@st.cache_data(show_spinner=False, max_entries=4)
+def _summary(spec: str, version: str) -> ProjectSummary:
+    return project_summary(StoreLocation.parse(spec))
+
+
+def store_summary() -> ProjectSummary:
+    """How many projects the store holds, their target years, its year (one query, cached
+    per store version): read before the store, to choose how to serve it.
+
+    Raises
+    ------
+    StoreError
+        If there is no store yet or it cannot be read.
+    """
+    location = store_location()
+    return _summary(_spec(location), _version(location))
+
+
+def view_limit() -> int:
+    """At most this many projects drawn in a large store's view (``PORTAL_VIEW_FEATURES``,
+    default :data:`layers.viewport.FEATURE_LIMIT`): what the browsers in use draw fluidly."""
+    value = os.environ.get(VIEW_LIMIT_ENV, "").strip()
+    return max(1, int(value)) if value.isdigit() else FEATURE_LIMIT
+
+
+def viewport_threshold() -> int:
+    """Above how many projects the store is served by view (``PORTAL_VIEWPORT_THRESHOLD``)."""
+    value = os.environ.get(VIEWPORT_ENV, "").strip()
+    return int(value) if value.isdigit() else VIEWPORT_THRESHOLD
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _store_tables(spec: str, version: str) -> StoreContents:
+    tables = read_tables(StoreLocation.parse(spec), ["documents", "corrections", "builds"]) or {}
+    mentions = pd.DataFrame({c: pd.Series(dtype="object") for c in MENTION_SCHEMA})
+    return StoreContents(empty_projects(), mentions, tables["documents"], tables["corrections"],
+                         tables["builds"])  # fmt: skip
+
+
+def load_store_tables() -> StoreContents:
+    """A large store's small tables (documents, corrections, builds), no projects or mentions.
+
+    Raises
+    ------
+    StoreError
+        If the store cannot be read.
+    """
+    location = store_location()
+    return _store_tables(_spec(location), _version(location))
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _view(spec: str, version: str, request: ViewRequest) -> View:
+    return read_view(StoreLocation.parse(spec), request)
+
+
+def load_view(request: ViewRequest) -> View:
+    """The projects in a view of a large store, or its cells (cached per store version):
+    every visitor's first map asks the same, and a pan back asks again.
+
+    Raises
+    ------
+    StoreError
+        If the store cannot be read.
+    """
+    location = store_location()
+    return _view(_spec(location), _version(location), request)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _projects(spec: str, version: str, ids: tuple[str, ...]) -> gpd.GeoDataFrame:
+    return read_projects(StoreLocation.parse(spec), ids)
+
+
+def load_projects(ids: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Some of a large store's projects by id (a link's, the one opened)."""
+    location = store_location()
+    return _projects(_spec(location), _version(location), tuple(sorted(set(ids))))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _mentions(spec: str, version: str, ids: tuple[str, ...]) -> pd.DataFrame:
+    return read_rows(StoreLocation.parse(spec), "mentions", columns=list(MENTION_SCHEMA),
+                     where=("project_id", frozenset(ids)))  # fmt: skip
+
+
+def load_mentions(ids: tuple[str, ...]) -> pd.DataFrame:
+    """The mentions of some of a large store's projects (the one opened, a view's export)."""
+    location = store_location()
+    return _mentions(_spec(location), _version(location), tuple(sorted(set(ids))))
+
+
+def filter_options(
+    contents: StoreContents,
+    counties: gpd.GeoDataFrame,
+    *,
+    target_span: tuple[int, int] | None = None,
+) -> FilterOptions:
     """What the sidebar offers: the corpus area's counties by prefecture, the years, the
     target years, and the documents themselves.
 
     The year slider runs from the first document's year to the later of the
     newest document's year and the furthest target (so a promise can be seen
     falling due), and starts at the newest document's year: never at today's
-    date, which the documents may not have reached.
+    date, which the documents may not have reached. ``target_span`` gives the target
+    years of a store whose projects were not read (a large one).
     """
     by_prefecture: dict[str, list[str]] = {}
     for row in counties.sort_values(["prefecture", "adcode"]).itertuples():
         by_prefecture.setdefault(row.prefecture, []).append(row.name)
     projects = contents.projects
     targets = projects["target_year"].dropna().astype(int)
+    if target_span is not None:
+        targets = pd.Series(target_span, dtype=int)
     span = document_year_range(contents.documents)
     first, newest = span if span is not None else (dt.date.today().year,) * 2
     high = max(newest, int(targets.max()) if len(targets) else newest) + 1

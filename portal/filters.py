@@ -30,6 +30,7 @@ from portal.state import (
     PREFECTURE_LEVEL_KEY,
     QUERY_LOADED_KEY,
     SEARCH_KEY,
+    SELECTED_KEY,
     STATUS_KEY,
     TARGET_KEY,
     YEAR_KEY,
@@ -217,3 +218,16 @@ def render_sidebar(options: FilterOptions, *, lang: str) -> Filters:
     )  # fmt: skip
     st.query_params.from_dict(filters_to_query(filters))
     return filters
+
+
+def keep_in_link(lang: str) -> None:
+    """The language and the open project stay in the address bar, so a link shares them."""
+    if lang == "en":
+        st.query_params["lang"] = "en"
+    elif "lang" in st.query_params:
+        del st.query_params["lang"]
+    selected = st.session_state.get(SELECTED_KEY)
+    if selected:
+        st.query_params["project"] = str(selected)
+    elif "project" in st.query_params:
+        del st.query_params["project"]

@@ -12,12 +12,12 @@ from portal import data
 from portal.assets import ensure_static_assets
 from portal.basemaps import available_basemaps, tianditu_key
 from portal.details import render_details
-from portal.filters import render_sidebar
+from portal.filters import keep_in_link, render_sidebar
 from portal.i18n import translate
 from portal.mapcomponent import render_project_map
 from portal.mapview import build_county_map
 from portal.notice import notice
-from portal.overview import render_overview
+from portal.overview import render_overview, summary_line
 from portal.presentation import (
     render_display_controls,
     render_figure_export,
@@ -25,17 +25,19 @@ from portal.presentation import (
     view_title,
 )
 from portal.state import (
-    CATEGORY_KEY,
     CLOSE_DETAILS_KEY,
     LANG_KEY,
     MAP_KEY,
     PROJECT_LOADED_KEY,
     SELECTED_KEY,
-    SOURCE_KEY,
     ZOOM_KEY,
     ZOOM_SEQ_KEY,
+    close_details,
+    layers_from_map,
     request_zoom,
+    select_project,
 )
+from portal.viewport import render_large
 from portal.wording import streamlit_words_css
 
 MAP_HEIGHT = 640
@@ -75,6 +77,10 @@ def render() -> None:
     try:
         counties = data.load_corpus_counties()
         store_key = data.store_key()  # before the store: see its docstring
+        summary = data.store_summary()
+        if summary.count > data.viewport_threshold():  # too large to read whole
+            render_large(lang=lang, counties=counties, store_key=store_key, summary=summary)
+            return
         contents = data.load_store()
     except StoreError as exc:
         notice(str(exc), head=translate("no_store", lang))
@@ -103,7 +109,7 @@ def render() -> None:
         progress=data.progress_for(store_key, filters.year, contents.projects)
         if filters.year is not None else None,
     )  # fmt: skip
-    _keep_in_link(lang)
+    keep_in_link(lang)
     status_column = "known_stage"
     focus = view_counties if names else None
     zoom = st.session_state.get(ZOOM_KEY)
@@ -112,7 +118,7 @@ def render() -> None:
         "prefectures": data.load_corpus_prefectures(), "focus": focus, "lang": lang,
         "basemap": basemap, "status_column": status_column, "key": MAP_KEY, "zoom_to": zoom,
         "zoom_request": int(st.session_state.get(ZOOM_SEQ_KEY, 0)),
-        "categories": filters.categories, "on_pick": _select, "on_layers": _layers_from_map,
+        "categories": filters.categories, "on_pick": select_project, "on_layers": layers_from_map,
     }  # fmt: skip
     if presenting:
         title = view_title(filters, options, lang=lang, count=len(selected))
@@ -142,35 +148,9 @@ def render() -> None:
         st.rerun()  # a table row chose another project: lay the page out for it
     if chosen:
         with columns[1]:
-            st.button(translate("close_details", lang), on_click=_close_details,
+            st.button(translate("close_details", lang), on_click=close_details,
                       key=CLOSE_DETAILS_KEY)  # fmt: skip
             render_details(contents, chosen, year=filters.year, lang=lang)
-
-
-def summary_line(selected: pd.DataFrame, *, year: int | None, lang: str) -> str:
-    """The headline count, from the same as-of columns as the map and the table."""
-    known = selected["known_stage"] if "known_stage" in selected else selected["status"]
-    overdue = selected["overdue"].fillna(False).astype(bool) if len(selected) else []
-    return translate(
-        "summary", lang, n=len(selected), year=year, done=int((known == "completed").sum()),
-        building=int((known == "under_construction").sum()), none=int(known.isna().sum()),
-        late=int(sum(overdue)),
-    )  # fmt: skip
-
-
-def _select(project_id: str) -> None:
-    st.session_state[SELECTED_KEY] = project_id
-    st.session_state.pop(SOURCE_KEY, None)
-
-
-def _close_details() -> None:
-    st.session_state.pop(SELECTED_KEY, None)
-    st.session_state.pop(SOURCE_KEY, None)
-
-
-def _layers_from_map(categories: list[str]) -> None:
-    """The map's layer switches set the sidebar's layer filter (before it is drawn)."""
-    st.session_state[CATEGORY_KEY] = categories
 
 
 def _chosen(projects: pd.DataFrame) -> str | None:
@@ -188,18 +168,5 @@ def _project_from_link(link: dict[str, str], projects: pd.DataFrame) -> None:
     st.session_state[PROJECT_LOADED_KEY] = True
     wanted = str(link.get("project") or "")
     if wanted and wanted in set(projects["project_id"].astype(str)):
-        _select(wanted)
+        select_project(wanted)
         request_zoom(st.session_state, wanted)
-
-
-def _keep_in_link(lang: str) -> None:
-    """The language and the open project stay in the address bar, so a link shares them."""
-    if lang == "en":
-        st.query_params["lang"] = "en"
-    elif "lang" in st.query_params:
-        del st.query_params["lang"]
-    selected = st.session_state.get(SELECTED_KEY)
-    if selected:
-        st.query_params["project"] = str(selected)
-    elif "project" in st.query_params:
-        del st.query_params["project"]

@@ -409,6 +409,33 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Placed “{name}”: {place}, precision: {precision}. The correction is in the store; "
         "the map shows the new place after the next rebuild (python scripts/build_layers.py).",
     },
+    "large_store": {
+        "zh": "大型图层库（{n} 个项目）：地图只向数据库请求视野内的项目，下方的统计、"
+        "图表、项目表和下载也只含视野内的项目。平移或缩放地图即更新。",
+        "en": "Large store ({n} projects): the map asks the store for the projects in its "
+        "view, and the counts, charts, table and downloads below cover the view only. "
+        "Pan or zoom the map to update them.",
+    },
+    "view_cells": {
+        "zh": "视野内有 {n} 个项目，超过 {limit} 个，无法逐一绘制：圆圈中的数字是该处的项目数"
+        "（按项目范围的中心计）。点击圆圈或放大地图即可看到项目。",
+        "en": "{n} projects in view, more than {limit} to draw one by one: each circle gives "
+        "how many are there (by the centre of each project's extent). Click a circle or zoom "
+        "in to see them.",
+    },
+    "view_cells_filters": {
+        "zh": "所选年份 {year} 不是图层库的年份（{own}），按阶段、逾期和目标年份的筛选要等项目"
+        "逐一绘制后才生效，圆圈中的数字未按它们筛选。",
+        "en": "The chosen year {year} is not the store's own ({own}): the stage, overdue and "
+        "target-year filters apply once the projects are drawn; the circles' counts are "
+        "before them.",
+    },
+    "view_summary": {"zh": "视野内：{summary}", "en": "In view: {summary}"},
+    "view_zoom_in": {
+        "zh": "放大地图到项目逐一绘制时，这里列出视野内的项目、图表和下载。",
+        "en": "Zoom in until the projects are drawn to list them here, with charts and downloads.",
+    },
+    "map_cell_tip": {"zh": "此处 {n} 个项目，点击放大", "en": "{n} projects here: click to zoom"},
     "drawn_place": {"zh": "所画的{shape}", "en": "the drawn {shape}"},
     "shape_point": {"zh": "点", "en": "point"},
     "shape_line": {"zh": "线", "en": "line"},

@@ -21,12 +21,15 @@ each rerun would cost more than the map itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -80,16 +83,69 @@ def _outlines(adcodes: tuple[str, ...], gcj02: bool, _counties: gpd.GeoDataFrame
     return outlines_text(for_basemap(_counties, _datum(gcj02)))
 
 
+@dataclass(frozen=True)
+class MapViewport:
+    """A large store's view as the map draws it (:mod:`layers.viewport`).
+
+    ``cells`` are the view's counts (empty when its projects are drawn);
+    ``view_at`` is the time of the map's report it answers; ``on_view`` receives
+    the map's next report; ``layers`` are the store's layers (the switches);
+    ``box`` is what the store was asked for (the map covers moves within it).
+    """
+
+    cells: pd.DataFrame
+    view_at: int
+    on_view: Callable[[MapReport], None]
+    layers: tuple[str, ...] = ()
+    box: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class MapReport:
+    """What the map showed after a move: its box (west, south, east, north), zoom, the
+    frame it was fitted to (``bounds``, as sent) and when (ms, the browser's clock)."""
+
+    bbox: tuple[float, float, float, float]
+    zoom: float
+    bounds: str
+    at: int
+
+
+def report_from_value(value: object) -> MapReport | None:
+    """The map's report from the component's value, if it is a well-formed one.
+
+    The value comes from the browser: anything but four finite coordinates in
+    range, a zoom from 0 to 24 and a whole time is ignored.
+    """
+    if not isinstance(value, dict):
+        return None
+    view, zoom, at = value.get("view"), value.get("zoom"), value.get("at")
+    try:
+        box = tuple(float(v) for v in view)  # type: ignore[union-attr]
+        zoom_value, at_value = float(zoom), int(at)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if len(box) != 4 or not all(math.isfinite(v) for v in (*box, zoom_value)):
+        return None
+    west, south, east, north = box
+    if not (-360 <= west <= east <= 360 and -90 <= south <= north <= 90 and 0 <= zoom_value <= 24):
+        return None
+    return MapReport((west, south, east, north), zoom_value, str(value.get("bounds") or ""),
+                     at_value)  # fmt: skip
+
+
 def _on_change(
     key: str,
     on_pick: Callable[[str], None] | None,
     on_layers: Callable[[list[str]], None] | None,
     offered: Sequence[str],
+    on_view: Callable[[MapReport], None] | None = None,
 ) -> None:
-    """Route what the map sent (a pick or the ticked layers) to the page's callbacks.
+    """Route what the map sent (a pick, the ticked layers, its view) to the page's callbacks.
 
     The value is user input from the browser: a pick is any string (the page
-    looks it up), layers are kept only when the map offered them.
+    looks it up), layers are kept only when the map offered them, a view only
+    when well formed (:func:`report_from_value`).
     """
     value: Any = st.session_state.get(key)
     if not isinstance(value, dict):
@@ -99,6 +155,10 @@ def _on_change(
     elif isinstance(value.get("layers"), list) and on_layers is not None:
         ticked = [str(c) for c in value["layers"]]
         on_layers(categories_for_switches(ticked, offered))
+    elif "view" in value and on_view is not None:
+        report = report_from_value(value)
+        if report is not None:
+            on_view(report)
 
 
 def render_project_map(
@@ -121,6 +181,7 @@ def render_project_map(
     presentation: bool = False,
     on_pick: Callable[[str], None] | None = None,
     on_layers: Callable[[list[str]], None] | None = None,
+    viewport: MapViewport | None = None,
 ) -> None:
     """Draw the map of ``selected``; a pick calls ``on_pick``, a layer switch ``on_layers``.
 
@@ -134,6 +195,8 @@ def render_project_map(
     filter's new value (:func:`portal.projectmap.categories_for_switches`).
     ``presentation`` labels the projects and sets the type larger. The
     callbacks run before the next rerun of the page (see the module docstring).
+    With ``viewport`` (a large store) ``projects`` are the view's, ``store_key``
+    names the view, and the map reports each move to ``viewport.on_view``.
     """
     adcodes = tuple(counties["adcode"].astype(str))
     prepared = _prepared(store_key, basemap.gcj02, adcodes, projects, counties, prefectures)
@@ -142,12 +205,17 @@ def render_project_map(
                              lang=lang, status_column=status_column, basemap=basemap,
                              prepared=prepared, outlines=outlines, zoom_to=zoom_to,
                              selected_id=selected_id, categories=categories,
-                             presentation=presentation)  # fmt: skip
+                             presentation=presentation,
+                             cells=viewport.cells if viewport else None,
+                             view_at=viewport.view_at if viewport else 0,
+                             layers=viewport.layers if viewport else (),
+                             view_box=viewport.box if viewport else ())  # fmt: skip
     # The two large texts go as bytes: Streamlit then sends them as they are, not
     # as strings inside its JSON, where every quote is escaped and read twice.
     args["zoom_request"] = zoom_request
     binary = {name: str(args.pop(name)).encode() for name in _BINARY_ARGS}
     offered = [str(c) for c in args["layer_codes"]]  # type: ignore[attr-defined]
-    callback = partial(_on_change, key, on_pick, on_layers, offered)
+    callback = partial(_on_change, key, on_pick, on_layers, offered,
+                       viewport.on_view if viewport else None)  # fmt: skip
     _component(**args, **binary, height=height, key=key, default=None,
                on_change=callback)  # type: ignore[call-overload]  # fmt: skip

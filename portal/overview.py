@@ -220,13 +220,15 @@ def render_overview(
     lang: str,
     status_column: str,
     year: int | None = None,
+    styled_rows: int = STYLED_ROWS,
 ) -> None:
-    """Draw the table, the two charts and the download control."""
+    """Draw the table, the two charts and the download control (the stage cells coloured
+    up to ``styled_rows`` rows)."""
     st.subheader(translate("table", lang))
     ordered = selected.loc[table_order(selected, status_column=status_column)]
     table = table_frame(ordered, lang=lang, status_column=status_column)
     st.dataframe(
-        stage_badges(table, lang=lang) if len(table) <= STYLED_ROWS else table,
+        stage_badges(table, lang=lang) if len(table) <= styled_rows else table,
         hide_index=True, width="stretch", selection_mode="single-row", key=TABLE_KEY,
         on_select=_row_callback(ordered["project_id"].astype(str).tolist()),
     )  # fmt: skip
@@ -260,3 +262,14 @@ def render_overview(
     data = _export_bytes(ids_key, fmt, headers, year, selected, contents)
     button_col.download_button(f"⬇ {fmt}", data=data, file_name=f"projects{SUFFIXES[fmt]}",
                                width="stretch")  # fmt: skip
+
+
+def summary_line(selected: pd.DataFrame, *, year: int | None, lang: str) -> str:
+    """The headline count, from the same as-of columns as the map and the table."""
+    known = selected["known_stage"] if "known_stage" in selected else selected["status"]
+    overdue = selected["overdue"].fillna(False).astype(bool) if len(selected) else []
+    return translate(
+        "summary", lang, n=len(selected), year=year, done=int((known == "completed").sum()),
+        building=int((known == "under_construction").sum()), none=int(known.isna().sum()),
+        late=int(sum(overdue)),
+    )  # fmt: skip

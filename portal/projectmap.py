@@ -357,7 +357,12 @@ def _ranks(stages: pd.Series) -> np.ndarray:
 
 
 def _feature_rows(
-    selected: gpd.GeoDataFrame, prepared: PreparedProjects, *, lang: str, status_column: str
+    selected: gpd.GeoDataFrame,
+    prepared: PreparedProjects,
+    *,
+    lang: str,
+    status_column: str,
+    offered: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The visible projects as columns of small integers into shared tables.
 
@@ -375,7 +380,7 @@ def _feature_rows(
     names = selected["name"].astype(str).to_numpy(dtype=object)[keep]
     row = row[keep]
     present = set(pd.unique(prepared.categories[row]))
-    layers = list(prepared.layers) or [c for c in CATEGORIES if c in present]
+    layers = list(offered) or list(prepared.layers) or [c for c in CATEGORIES if c in present]
     layer = pd.Index(layers).get_indexer(prepared.categories[row])
     on_map = layer >= 0
     row, layer, stages, names = row[on_map], layer[on_map], stages[on_map], names[on_map]
@@ -456,7 +461,8 @@ def _place_args(prepared: PreparedProjects, units: list[list[Any]]) -> dict[str,
 def map_texts(lang: str) -> dict[str, str]:
     """The browser side's own words (HTML-escaped; ``{n}`` and ``{name}`` filled in there)."""
     keys = ("map_here", "map_unit_county", "map_unit_city", "map_unit_area", "map_unit_tag",
-            "map_pick_hint", "map_list_hint", "map_total", "map_layers_hint")  # fmt: skip
+            "map_pick_hint", "map_list_hint", "map_total", "map_layers_hint",
+            "map_cell_tip")  # fmt: skip
     return {k: html.escape(translate(k, lang, n="{n}", name="{name}")) for k in keys}
 
 
@@ -475,6 +481,10 @@ def build_project_map(
     selected_id: str | None = None,
     categories: Sequence[str] = (),
     presentation: bool = False,
+    cells: pd.DataFrame | None = None,
+    view_at: int = 0,
+    view_box: Sequence[float] = (),
+    layers: Sequence[str] = (),
 ) -> dict[str, object]:
     """What the map component draws (its arguments): the selection over offline outlines.
 
@@ -488,6 +498,12 @@ def build_project_map(
     them they are made from ``selected`` and ``counties``. ``categories`` is the
     sidebar's layer filter (empty: all), which ticks the map's layer switches;
     ``presentation`` labels the drawn projects and sets everything larger.
+    ``cells`` (a large store's view, :class:`layers.viewport.View`) makes the map
+    report its view after each move and draws the cells' counts; ``view_at`` echoes
+    the time of the view this answers, ``view_box`` the box the store was asked for
+    (a move within it, at the same zoom, is not reported); ``layers`` are the switches
+    to offer (a large store's layers, whether or not the view holds them; default: the
+    store's).
     """
     basemap = basemap or Basemap(OFFLINE)
     if prepared is None:
@@ -501,7 +517,8 @@ def build_project_map(
     if zoom_to is not None:
         shifted = for_basemap(selected[selected["project_id"] == zoom_to], basemap)
         zoom = project_bounds(shifted, zoom_to)
-    args = _feature_rows(selected, prepared, lang=lang, status_column=status_column)
+    args = _feature_rows(selected, prepared, lang=lang, status_column=status_column,
+                         offered=layers)  # fmt: skip
     anchors, stages, names = args.pop("_labels")
     args["labels"] = label_candidates(anchors, stages, names) if presentation else []
     args.update(_place_args(prepared, args["units"]))
@@ -536,4 +553,19 @@ def build_project_map(
         texts=map_texts(lang),
         presentation=bool(presentation),
     )  # fmt: skip
+    if cells is not None:
+        args.update(viewport=True, cells=cell_markers(cells, basemap), view_at=int(view_at),
+                    view_box=[float(v) for v in view_box])  # fmt: skip
+        if len(cells):  # the cells do not count by layer: no count beside the switches
+            args["layer_counts"] = [None] * len(args["layer_codes"])
     return args
+
+
+def cell_markers(cells: pd.DataFrame, basemap: Basemap) -> list[list[float]]:
+    """Cells as ``[x, y, count]`` for the browser, shifted into GCJ-02 over AMap tiles."""
+    if cells.empty:
+        return []
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(cells["x"], cells["y"]), crs="EPSG:4326")
+    shifted = for_basemap(points, basemap).geometry
+    return [[round(float(p.x), COORDINATE_DECIMALS), round(float(p.y), COORDINATE_DECIMALS), int(n)]
+            for p, n in zip(shifted, cells["count"], strict=True)]  # fmt: skip

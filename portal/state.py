@@ -23,6 +23,13 @@ ZOOM_SEQ_KEY = "zoom_request"
 """int: counts zoom requests; the map frames the project once per request, however many
 reruns pass before the browser hears of it (a popped request was lost to a quick rerun)."""
 
+VIEW_REPORT_KEY = "map_view_report"
+"""portal.mapcomponent.MapReport | None: what the map of a large store showed after its last
+move (box, zoom, frame, time); the page asks the store for that view (portal.viewport)."""
+
+VIEW_ZOOM_SEEN_KEY = "map_view_zoom_seen"
+"""int: the last zoom request (ZOOM_SEQ_KEY) a large store's page has asked the store for."""
+
 SOURCE_KEY = "source_view"
 """tuple[str, int, int, int, int] | None: (doc_id, quote start, end, sentence start, end)
 of the source passage open under the details."""
@@ -108,3 +115,26 @@ def request_zoom(state: Any, project_id: str) -> None:
     """Ask the map to frame ``project_id`` once (``state`` is ``st.session_state``)."""
     state[ZOOM_KEY] = project_id
     state[ZOOM_SEQ_KEY] = int(state.get(ZOOM_SEQ_KEY, 0)) + 1
+
+
+def select_project(project_id: str) -> None:
+    """Open ``project_id``'s details (a pick on the map or in a list), its source closed."""
+    import streamlit as st
+
+    st.session_state[SELECTED_KEY] = project_id
+    st.session_state.pop(SOURCE_KEY, None)
+
+
+def close_details() -> None:
+    """Close the details (the map takes the whole width again)."""
+    import streamlit as st
+
+    st.session_state.pop(SELECTED_KEY, None)
+    st.session_state.pop(SOURCE_KEY, None)
+
+
+def layers_from_map(categories: list[str]) -> None:
+    """The map's layer switches set the sidebar's layer filter (before it is drawn)."""
+    import streamlit as st
+
+    st.session_state[CATEGORY_KEY] = categories

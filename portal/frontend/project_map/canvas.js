@@ -252,6 +252,23 @@
         for (let j = 2; j < xy.length; j += 2) ctx.lineTo(xy[j] * k - ox, xy[j + 1] * k - oy);
         if (close) ctx.closePath();
       };
+      // A line cut to the canvas (and a margin): a route of 50 km at a street's zoom is tens
+      // of thousands of pixels long, and stroking its dashes all along took seconds.
+      const margin = 50;
+      const clip = L.bounds([b.min.x - margin, b.min.y - margin],
+        [b.max.x + margin, b.max.y + margin]);
+      const traceClipped = (xy) => {
+        let last = null;
+        for (let j = 2; j < xy.length; j += 2) {
+          const a = L.point(xy[j - 2] * k - ox, xy[j - 1] * k - oy);
+          const c = L.point(xy[j] * k - ox, xy[j + 1] * k - oy);
+          const part = L.LineUtil.clipSegment(a, c, clip, false, false);
+          if (!part) { last = null; continue; }
+          if (!last || !last.equals(part[0])) ctx.moveTo(part[0].x, part[0].y);
+          ctx.lineTo(part[1].x, part[1].y);
+          last = part[1];
+        }
+      };
       // A line drawn ``offset`` pixels to its left, each vertex moved along the mean of the
       // normals of its two segments (schematic routes turn gently; no miter is needed).
       const traceAside = (xy, offset) => {
@@ -288,7 +305,7 @@
           const offset = offsets[i];
           if (!visible(i, (style.weight || 0) + Math.abs(offset))) continue;
           for (const xy of this._shapes[rows.geom[i]].runs) {
-            if (offset) traceAside(xy, offset); else trace(xy, false);
+            if (offset) traceAside(xy, offset); else traceClipped(xy);
           }
           drawn[i] = 1;
         }

@@ -81,7 +81,8 @@
         const input = L.DomUtil.create("input", "leaflet-control-layers-selector", label);
         input.type = "checkbox";
         input.checked = args.layers_on[i] !== false;
-        const count = input.checked ? ` <span class="layer-count">${args.layer_counts[i]}</span>` : "";
+        const counted = input.checked && args.layer_counts[i] !== null;
+        const count = counted ? ` <span class="layer-count">${args.layer_counts[i]}</span>` : "";
         const text = L.DomUtil.create("span", "", label);
         text.innerHTML = ` ${name}${count}`;
         L.DomEvent.on(input, "change", () => this._changed(i, input));
@@ -252,6 +253,81 @@
     return map;
   }
 
+  // A large store is served by view (layers/viewport.py): after every move the map says what
+  // it shows, and Python answers with the projects in view or, when there are too many, with
+  // counts on cells, drawn here as numbered circles that zoom in on a click. Each answer
+  // echoes the time of the view it answers (view_at), which the benchmark and the tests read.
+  function viewOf(map) {
+    const b = map.getBounds();
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+      .map((v) => Math.round(v * 1e5) / 1e5);
+  }
+
+  // Whether the drawing already covers the view: Python asked the store for a box larger
+  // than the view it was told of (view_box), so a short pan at the same zoom needs nothing.
+  function covered(view, zoom) {
+    const box = state.viewBox;
+    return Boolean(box) && state.viewZoom === zoom && state.viewBounds === state.boundsKey &&
+      view[0] >= box[0] && view[1] >= box[1] && view[2] <= box[2] && view[3] <= box[3];
+  }
+
+  function sendView() {
+    const map = state.map;
+    const view = viewOf(map);
+    const key = JSON.stringify([view, map.getZoom(), state.boundsKey]);
+    if (key === state.viewKey || covered(view, map.getZoom())) return;
+    state.viewKey = key;
+    state.viewAt = Date.now();
+    NS.post("streamlit:setComponentValue", {
+      value: { view: view, zoom: map.getZoom(), bounds: state.boundsKey, at: state.viewAt },
+      dataType: "json",
+    });
+  }
+
+  function watchView() {
+    if (state.watching) return;
+    state.watching = true;
+    state.map.on("moveend", () => {
+      clearTimeout(state.viewTimer);
+      state.viewTimer = setTimeout(sendView, 100);
+    });
+    sendView();
+  }
+
+  function countText(n) {
+    return n >= 10000 ? `${Math.round(n / 1000)}k` : String(n);
+  }
+
+  function setCells(args) {
+    if (state.cellLayer) state.map.removeLayer(state.cellLayer);
+    const cells = args.cells || [];
+    const most = cells.reduce((m, c) => Math.max(m, c[2]), 1);
+    const markers = cells.map(([x, y, n]) => {
+      const size = Math.round(24 + 22 * Math.sqrt(n / most));
+      const icon = L.divIcon({
+        className: "view-cell", iconSize: [size, size],
+        html: `<span>${countText(n)}</span>`,
+      });
+      const marker = L.marker([y, x], {
+        icon: icon, pane: "badges", title: NS.plain(NS.fill(args.texts.map_cell_tip, { n: n })),
+      });
+      marker.on("click", () => state.map.setView([y, x], Math.min(state.map.getZoom() + 2, 18)));
+      marker.cellCount = n;
+      return marker;
+    });
+    state.cellLayer = L.layerGroup(markers).addTo(state.map);
+    // How many projects the circles in view stand for (the tests and the benchmark read it).
+    state.cellLayer.drawnCount = () => {
+      const bounds = state.map.getBounds();
+      return markers.reduce((sum, m) => sum + (bounds.contains(m.getLatLng()) ? m.cellCount : 0), 0);
+    };
+  }
+
+  window.projectMapView = () => ({
+    sent: state.viewAt || 0, served: state.viewServed || 0, painted: state.paintedAt || 0,
+    cells: state.cellLayer ? state.cellLayer.drawnCount() : 0,
+  });
+
   function render(args) {
     // The map fills its frame (100vh of the iframe): the frame is args.height tall, unless
     // the page sizes it to the screen (presentation mode), and the map follows either way.
@@ -296,6 +372,27 @@
       drawFeatures(args);
       state.dataKey = args.data_key;
       state.presentation = args.presentation;
+    }
+    if (args.viewport) {
+      const cellsKey = JSON.stringify(args.cells || []);
+      if (cellsKey !== state.cellsKey) {
+        setCells(args);
+        state.cellsKey = cellsKey;
+      }
+      if ((args.view_at || 0) !== state.viewServed) {
+        // When the answer is on screen: the frame after this one has been painted.
+        const answered = args.view_at || 0;
+        requestAnimationFrame(() => setTimeout(() => {
+          if (state.viewServed === answered) state.paintedAt = Date.now();
+        }, 0));
+      }
+      state.viewServed = args.view_at || 0;
+      if (args.view_at && args.view_at === state.viewAt) {  // the answer to the last report
+        state.viewBox = args.view_box;
+        state.viewZoom = state.map.getZoom();
+        state.viewBounds = state.boundsKey;
+      }
+      watchView();
     }
     const controlKey = JSON.stringify([args.layers, args.layers_on, args.layer_counts]);
     if (controlKey !== state.controlKey) {
