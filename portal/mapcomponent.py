@@ -34,6 +34,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from portal.basemaps import OFFLINE, Basemap, for_basemap
+from portal.mapplaces import Places, reference_places
 from portal.projectmap import (
     PreparedProjects,
     build_project_map,
@@ -74,7 +75,17 @@ def _prepared(
 ) -> PreparedProjects:  # fmt: skip
     """The store's projects ready to draw, once per store version, datum and set of units."""
     return prepare_projects(_projects, basemap=_datum(gcj02), counties=_counties,
-                            prefectures=_prefectures)  # fmt: skip
+                            prefectures=_prefectures,
+                            places=_places(adcodes, gcj02, _counties, _prefectures))  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _places(
+    adcodes: tuple[str, ...], gcj02: bool, _counties: gpd.GeoDataFrame,
+    _prefectures: gpd.GeoDataFrame | None,
+) -> Places:  # fmt: skip
+    """The counties and prefectures as places, once per set of units and datum."""
+    return reference_places(_counties, _prefectures, basemap=_datum(gcj02))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

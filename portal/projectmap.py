@@ -37,6 +37,7 @@ inserts the tooltip's values into the page as markup.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -183,22 +184,27 @@ def prepare_projects(
     basemap: Basemap,
     counties: gpd.GeoDataFrame | None = None,
     prefectures: gpd.GeoDataFrame | None = None,
+    places: Places | None = None,
 ) -> PreparedProjects:
     """Escape, lighten, shift and deduplicate the located projects (unlocated ones are left out).
 
     On an AMap basemap every geometry is shifted into GCJ-02 first so it lines up
     with the tiles (:func:`portal.basemaps.for_basemap`). ``counties`` (the map's
     base outlines, in their order) and ``prefectures`` are the units a project
-    known only by an area is counted on (:func:`portal.mapplaces.match_units`).
+    known only by an area is counted on (:func:`portal.mapplaces.match_units`);
+    ``places`` are their :func:`portal.mapplaces.reference_places` when the caller
+    keeps them (a large store prepares each view anew, the units stay the same).
     """
     located = for_basemap(projects[projects.geometry.notna()], basemap)
     texts = geojson_texts(located.geometry)
     shape, shapes = pd.factorize(pd.Series(texts, dtype=object))
     geometries = np.asarray(located.geometry, dtype=object)
     precisions = located["precision"].astype(str).to_numpy(dtype=object)
-    places = unit_frames = None
-    if counties is not None:
-        places = reference_places(counties, prefectures, basemap=basemap)
+    unit_frames = None
+    if counties is None:
+        places = None
+    else:
+        places = places or reference_places(counties, prefectures, basemap=basemap)
         unit_frames = [for_basemap(f, basemap) for f in (counties, prefectures) if f is not None]
     units: list[tuple[int, ...]] = [()] * len(located)
     if places is not None and unit_frames is not None:
@@ -227,6 +233,7 @@ def prepare_projects(
     )
 
 
+@functools.lru_cache(maxsize=8)
 def _place_outlines(places: Places | None) -> tuple[str, ...]:
     """The outlines of places beyond the counties, as GeoJSON text, lightened further: they
     are only ever drawn as a thin highlight (a county's is among the map's base outlines)."""

@@ -287,10 +287,9 @@
   function watchView() {
     if (state.watching) return;
     state.watching = true;
-    state.map.on("moveend", () => {
-      clearTimeout(state.viewTimer);
-      state.viewTimer = setTimeout(sendView, 100);
-    });
+    // At once, in the same task as the move: the store works while the browser paints the
+    // old drawing at its new place. Leaflet fires one moveend per pan, zoom or fit.
+    state.map.on("moveend", sendView);
     sendView();
   }
 
@@ -324,7 +323,8 @@
   }
 
   window.projectMapView = () => ({
-    sent: state.viewAt || 0, served: state.viewServed || 0, painted: state.paintedAt || 0,
+    sent: state.viewAt || 0, served: state.viewServed || 0, answered: state.answeredAt || 0,
+    painted: state.paintedAt || 0,
     cells: state.cellLayer ? state.cellLayer.drawnCount() : 0,
   });
 
@@ -382,6 +382,7 @@
       if ((args.view_at || 0) !== state.viewServed) {
         // When the answer is on screen: the frame after this one has been painted.
         const answered = args.view_at || 0;
+        state.answeredAt = Date.now();
         requestAnimationFrame(() => setTimeout(() => {
           if (state.viewServed === answered) state.paintedAt = Date.now();
         }, 0));
