@@ -3,18 +3,33 @@
 The editors' pages (adding a document, the placement queue) are added to the
 navigation only for a signed-in editor, so their addresses (``/edit``, ``/place``)
 lead a viewer back to the map, and each page refuses to draw without a signed-in
-editor.
+editor. A viewer's session never imports them (the document readers, the extractor
+and the geocoder): its first page comes sooner.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from portal import editor, home, placement
+from portal import home
 from portal.i18n import translate
 from portal.signin import render_signin, render_signout, signed_in_editor
 from portal.state import LANG_KEY
 from portal.uploads import guard_uploads
+
+
+def _edit() -> None:
+    """The editors' page for adding a document (imports the extraction stack: editors only)."""
+    from portal import editor
+
+    editor.render()
+
+
+def _place() -> None:
+    """The editors' placement queue (imports the geocoder's tables: editors only)."""
+    from portal import placement
+
+    placement.render()
 
 
 def run() -> None:
@@ -28,8 +43,8 @@ def run() -> None:
         pages.append(st.Page(render_signin, title=translate("page_signin", lang),
                              url_path="signin"))  # fmt: skip
     else:
-        pages.append(st.Page(editor.render, title=translate("page_edit", lang), url_path="edit"))
-        pages.append(st.Page(placement.render, title=translate("page_place", lang),
+        pages.append(st.Page(_edit, title=translate("page_edit", lang), url_path="edit"))
+        pages.append(st.Page(_place, title=translate("page_place", lang),
                              url_path="place"))  # fmt: skip
     page = st.navigation(pages)
     render_signout(lang=lang)

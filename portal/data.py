@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -13,12 +14,6 @@ import streamlit as st
 from layers.admin import boundary_source_label, corpus_area, corpus_prefectures, load_reference
 from layers.corpus import load_document, read_catalog
 from layers.errors import CatalogError, DocumentReadError
-from layers.geocode import Geocoder
-from layers.geocode import load_geocoder as _load_geocoder
-from layers.intake import jurisdiction_options
-from layers.localities import Localities
-from layers.localities import load_localities as _load_localities
-from layers.reader import read_document
 from layers.schema import MENTION_SCHEMA
 from layers.selection import Area, document_year_range, progress_frame, view_area
 from layers.store import (
@@ -41,6 +36,10 @@ from layers.viewport import (
     empty_projects,
 )
 from portal.filters import FilterOptions
+
+if TYPE_CHECKING:  # the geocoder and the readers are imported where used: a viewer's page
+    from layers.geocode import Geocoder  # needs neither until a source is opened
+    from layers.localities import Localities
 
 VIEWPORT_ENV = "PORTAL_VIEWPORT_THRESHOLD"
 """Serve stores with more projects than this by view (default
@@ -117,18 +116,24 @@ def progress_for(store_key: str, year: int, projects: gpd.GeoDataFrame) -> pd.Da
 @st.cache_resource(show_spinner=False)
 def load_geocoder() -> Geocoder:
     """The geocoder (reference geography and gazetteer), built once per process."""
-    return _load_geocoder()
+    from layers.geocode import load_geocoder as build
+
+    return build()
 
 
 @st.cache_resource(show_spinner=False)
 def load_localities() -> Localities:
     """Townships, villages and stations (``geodata/gazetteer``), read once per process."""
-    return _load_localities()
+    from layers.localities import load_localities as read
+
+    return read()
 
 
 @st.cache_data(show_spinner=False)
 def jurisdictions() -> dict[str, str]:
     """Counties and prefectures an uploaded document may belong to, label -> adcode."""
+    from layers.intake import jurisdiction_options
+
     return jurisdiction_options(load_geocoder().places)
 
 
@@ -304,6 +309,8 @@ def document_label(row: object) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _source_text(spec: str, version: str, doc_id: str) -> str | None:
+    from layers.reader import read_document
+
     location = StoreLocation.parse(spec)
     try:
         document = load_document(doc_id)

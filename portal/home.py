@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from layers.errors import PortalError, StoreError
 from layers.selection import select_projects
@@ -84,6 +83,8 @@ def render() -> None:
         contents = data.load_store()
     except StoreError as exc:
         notice(str(exc), head=translate("no_store", lang))
+        from streamlit_folium import st_folium  # only here: a store's map is our own component
+
         st_folium(build_county_map(counties, lang=lang), height=MAP_HEIGHT,
                   use_container_width=True, returned_objects=[], key=MAP_KEY)  # fmt: skip
         return

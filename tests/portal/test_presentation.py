@@ -20,7 +20,7 @@ from pyproj import Geod
 from streamlit.testing.v1 import AppTest
 
 from layers.localities import ATTRIBUTION
-from portal import presentation
+from portal import figure as figure_module
 from portal.basemaps import OFFLINE, available_basemaps, for_basemap
 from portal.figure import DPI, LABEL_LIMIT, cjk_font, figure_bytes, legend_handles, place_labels
 from portal.figurepage import (
@@ -279,7 +279,7 @@ def _figure_export_that_fails() -> None:
     import geopandas as gpd
     import shapely
 
-    from portal import presentation
+    from portal import figure, presentation  # AppTest runs this function alone
 
     def boom(*args: object, **kwargs: object) -> bytes:
         raise ValueError("/srv/portal/secret/path.py: bad mathtext")
@@ -288,14 +288,14 @@ def _figure_export_that_fails() -> None:
                               geometry=[shapely.box(107.4, 31.1, 108.6, 32.0)])  # fmt: skip
     selected = gpd.GeoDataFrame({"project_id": ["rs-1"], "doc_ids": ["000"]},
                                 geometry=[shapely.Point(107.5, 31.2)], crs="EPSG:4326")  # fmt: skip
-    real = presentation.figure_bytes
-    presentation.figure_bytes = boom  # AppTest runs in this process: put it back below
+    real = figure.figure_bytes
+    figure.figure_bytes = boom  # AppTest runs in this process: put it back below
     try:
         presentation.render_figure_export(selected, counties=county, focus=None,
                                           title="“$\\frac$” failing", lang="zh",
                                           boundary_source="test", documents=None)  # fmt: skip
     finally:
-        presentation.figure_bytes = real
+        figure.figure_bytes = real
 
 
 def test_a_figure_that_cannot_be_drawn_shows_a_note_never_a_traceback() -> None:
@@ -303,4 +303,4 @@ def test_a_figure_that_cannot_be_drawn_shows_a_note_never_a_traceback() -> None:
     assert not app.exception
     assert [c.value for c in app.caption] == ["无法生成图片（PNG）", "无法生成图片（PDF）"]
     assert not app.get("download_button")
-    assert presentation.figure_bytes is figure_bytes  # the real one is back
+    assert figure_module.figure_bytes is figure_bytes  # the real one is back
