@@ -37,6 +37,8 @@ def run() -> None:
     guard_uploads()  # before any page: a viewer's session may not park files
     if LANG_KEY in st.session_state:  # keep the language across pages (a widget's state
         st.session_state[LANG_KEY] = st.session_state[LANG_KEY]  # is dropped off its page)
+    else:  # a link's ``lang=en`` names the pages in English too, from the first view
+        st.session_state[LANG_KEY] = st.query_params.get("lang") == "en"
     lang = "en" if st.session_state.get(LANG_KEY) else "zh"
     pages = [st.Page(home.render, title=translate("page_map", lang), default=True)]
     if signed_in_editor() is None:

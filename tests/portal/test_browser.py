@@ -371,6 +371,9 @@ def test_a_project_link_opens_its_details_and_frames_it(portal_url, browser, cor
         assert abs(centre["lng"] - target.geometry.x) < 0.1
         assert abs(centre["lat"] - target.geometry.y) < 0.1
         assert "lang=en" in page.url and f"project={target['project_id']}" in page.url
+        # The link names the pages in English too, from its first view.
+        navigation = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Project map" in navigation and "项目地图" not in navigation, navigation
     finally:
         context.close()
 
