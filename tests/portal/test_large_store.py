@@ -171,3 +171,17 @@ def test_a_project_link_opens_it_by_id(app, corpus_tables) -> None:
     texts = _texts(app)
     assert len(mentions) and all(f"<mark>{html.escape(q)}</mark>" in texts
                                  for q in mentions["quote"])  # fmt: skip
+
+
+def test_hostile_links_are_data_on_a_large_store(app, corpus_tables) -> None:
+    app.query_params["project"] = "x'); DROP TABLE highways; --"
+    app.query_params["q"] = "%_'\"<b>"
+    app.run()
+    assert not app.exception and not app.error
+    assert "project" not in app.query_params  # no such project: nothing opened
+    assert "视野内：共 0 个项目" in _texts(app)  # the search is text, not a pattern
+    assert "<b>" not in _texts(app)  # and never markup
+    # The store is intact: a plain view still lists its projects.
+    fresh = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=90)
+    fresh.run()
+    assert not fresh.exception and _table(fresh).shape[0] > 100
