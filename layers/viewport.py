@@ -287,9 +287,13 @@ def layer_select(
     """``SELECT {what} FROM`` one layer, where the box and the attribute filters hold.
 
     ``what`` may use ``t`` (the layer), ``cx``/``cy`` placeholders being the
-    centre of the project's box, and, in the GeoPackage, ``r`` (its R-tree).
+    centre of the project's box, and, in the GeoPackage, ``r`` (its R-tree). A
+    GeoPackage query that needs no column of the layer (a count or the cells,
+    without attribute filters) reads the R-tree alone: grouping a million
+    centres took 2.8 s joined to the layer.
     """
     conditions, _ = attribute_filters(request, dialect=dialect)
+    alone = dialect == "gpkg" and not conditions and "t." not in what
     if dialect == "postgis":
         source = f"{_quoted(schema)}.{_quoted(table)} t"
         box = "t.geometry && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
@@ -298,7 +302,8 @@ def layer_select(
         cx = "(ST_XMin(t.geometry) + ST_XMax(t.geometry)) / 2"
         cy = "(ST_YMin(t.geometry) + ST_YMax(t.geometry)) / 2"
     else:
-        source = f"{_quoted(table)} t JOIN {_quoted(f'rtree_{table}_geom')} r ON r.id = t.fid"
+        rtree = _quoted(f"rtree_{table}_geom")
+        source = f"{rtree} r" if alone else f"{_quoted(table)} t JOIN {rtree} r ON r.id = t.fid"
         box = "r.maxx >= :west AND r.minx <= :east AND r.maxy >= :south AND r.miny <= :north"
         cx, cy = "(r.minx + r.maxx) / 2", "(r.miny + r.maxy) / 2"
     where = " AND ".join([box, *conditions])
