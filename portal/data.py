@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from layers.admin import boundary_source_label, corpus_area, corpus_prefectures, load_reference
+from layers.backend import empty_table
 from layers.corpus import load_document, read_catalog
 from layers.errors import CatalogError, DocumentReadError
 from layers.schema import MENTION_SCHEMA
@@ -23,7 +24,6 @@ from layers.store import (
     read_projects,
     read_rows,
     read_store,
-    read_tables,
     read_uploads,
     read_view,
 )
@@ -186,25 +186,30 @@ def store_summary() -> ProjectSummary:
     return _summary(_spec(location), _version(location))
 
 
+def _count_from_env(name: str, default: int, *, least: int) -> int:
+    """A whole number set in the environment (at least ``least``), else ``default``."""
+    value = os.environ.get(name, "").strip()
+    return max(least, int(value)) if value.isdigit() else default
+
+
 def view_limit() -> int:
     """At most this many projects drawn in a large store's view (``PORTAL_VIEW_FEATURES``,
     default :data:`layers.viewport.FEATURE_LIMIT`): what the browsers in use draw fluidly."""
-    value = os.environ.get(VIEW_LIMIT_ENV, "").strip()
-    return max(1, int(value)) if value.isdigit() else FEATURE_LIMIT
+    return _count_from_env(VIEW_LIMIT_ENV, FEATURE_LIMIT, least=1)
 
 
 def viewport_threshold() -> int:
     """Above how many projects the store is served by view (``PORTAL_VIEWPORT_THRESHOLD``)."""
-    value = os.environ.get(VIEWPORT_ENV, "").strip()
-    return int(value) if value.isdigit() else VIEWPORT_THRESHOLD
+    return _count_from_env(VIEWPORT_ENV, VIEWPORT_THRESHOLD, least=0)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _store_tables(spec: str, version: str) -> StoreContents:
-    tables = read_tables(StoreLocation.parse(spec), ["documents", "corrections", "builds"]) or {}
-    mentions = pd.DataFrame({c: pd.Series(dtype="object") for c in MENTION_SCHEMA})
-    return StoreContents(empty_projects(), mentions, tables["documents"], tables["corrections"],
-                         tables["builds"])  # fmt: skip
+    # Only called for a store that holds projects: no "not built yet" case here.
+    tables = StoreLocation.parse(spec).backend().read_tables(["documents", "corrections",
+                                                               "builds"])  # fmt: skip
+    return StoreContents(empty_projects(), empty_table("mentions"), tables["documents"],
+                         tables["corrections"], tables["builds"])  # fmt: skip
 
 
 def load_store_tables() -> StoreContents:

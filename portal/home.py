@@ -48,15 +48,8 @@ def current_language() -> str:
     return "en" if st.session_state.get(LANG_KEY, False) else "zh"
 
 
-def _language_from_link() -> None:
-    """A link's ``lang=en`` opens the page in English (once per session)."""
-    if LANG_KEY not in st.session_state:
-        st.session_state[LANG_KEY] = st.query_params.get("lang") == "en"
-
-
 def _header() -> str:
-    _language_from_link()
-    lang = current_language()
+    lang = current_language()  # a link's ``lang=en`` was read by portal.app
     st.set_page_config(page_title=translate("page_title", lang), layout="wide")
     ensure_static_assets()
     head, switch = st.columns([5, 1])
