@@ -60,7 +60,18 @@ def _cpu_count() -> int:
 
 
 def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    """Peak resident memory of this process so far, in MB.
+
+    On Linux from ``VmHWM`` in ``/proc/self/status``, the high-water mark of this
+    process's own memory: ``ru_maxrss`` survives ``exec``, so a worker spawned by
+    a process of 1 GB reported 1 GB before it had done anything. Elsewhere
+    ``ru_maxrss`` (KiB on Linux, bytes on macOS).
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 if sys.platform != "darwin" else peak / 2**20
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -79,3 +80,16 @@ def test_publish_benchmark_runs_end_to_end() -> None:
     assert "| GeoPackage |" in result.stdout and "publish s (median of 1)" in result.stdout
     rows = [line for line in result.stdout.splitlines() if line.startswith("| GeoPackage |")]
     assert len(rows) == 2 and all(row.endswith("| yes |") for row in rows)  # corpus, synthetic
+
+
+def test_a_spawned_process_reports_its_own_peak_not_its_parents() -> None:
+    """A Dask worker is spawned (fork, then exec): ``ru_maxrss`` survived the exec, so a
+    worker of a 1 GB test process reported 1 GB before doing anything."""
+    import multiprocessing
+
+    ballast = bytearray(os.urandom(1)) * (400 * 2**20)  # 400 MB, every page touched
+    parent = peak_memory_mb()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        child = pool.apply(peak_memory_mb)
+    del ballast
+    assert parent > 400 and child < parent - 300
