@@ -177,6 +177,38 @@ def _positions(keys: pd.Series) -> dict[str, NDArray[np.intp]]:
     return dict(zip((str(u) for u in uniques), groups, strict=True)) if len(keys) else {}
 
 
+_STEM_INDEXES = 512
+"""int: stem indexes kept per :class:`Localities` (one per set of counties asked about)."""
+
+
+@dataclass(frozen=True)
+class StemIndex:
+    """The units of some counties by stem, for matching a name by its substrings.
+
+    A facility's name is a dozen characters; a county has thousands of village
+    stems. Looking the name's substrings up here costs about a hundred set
+    look-ups, where searching the name for every stem cost thousands of ``find``
+    calls over an arrow column (most of a geocoding task's time).
+
+    Attributes
+    ----------
+    frame
+        The units (:meth:`Localities.units_in` or :meth:`Localities.unplaced_in`).
+    positions
+        Stem -> row positions in ``frame``, ascending (the frame's own order).
+    longest
+        Length of the longest stem.
+    """
+
+    frame: gpd.GeoDataFrame
+    positions: Mapping[str, NDArray[np.intp]]
+    longest: int
+
+    def rows(self, stem: str) -> gpd.GeoDataFrame:
+        """The units bearing ``stem``, in the frame's order."""
+        return self.frame.iloc[self.positions[stem]]
+
+
 @dataclass(frozen=True)
 class Localities:
     """The three derived tables, validated, with the look-ups a geocoder needs.
@@ -209,6 +241,9 @@ class Localities:
     _station_counties: Mapping[str, NDArray[np.intp]] = field(repr=False)
     village_names: gpd.GeoDataFrame = field(repr=False, default_factory=gpd.GeoDataFrame)
     _unplaced_by_county: dict[str, gpd.GeoDataFrame] = field(
+        repr=False, default_factory=dict, compare=False
+    )
+    _stem_indexes: dict[tuple[tuple[str, ...], bool], StemIndex] = field(
         repr=False, default_factory=dict, compare=False
     )
 
@@ -255,6 +290,23 @@ class Localities:
         if not parts:
             return names.iloc[:0].assign(stem=pd.Series(dtype=str))
         return gpd.GeoDataFrame(pd.concat(parts), geometry="geometry", crs=CRS)
+
+    def stems_in(self, county_adcodes: Iterable[str], *, placed: bool) -> StemIndex:
+        """The units of these counties by stem: with a point (``placed``), or without.
+
+        Kept per set of counties (a build asks about the same few thousand sets
+        again and again), at most :data:`_STEM_INDEXES` of them.
+        """
+        key = (tuple(county_adcodes), placed)
+        index = self._stem_indexes.get(key)
+        if index is None:
+            frame = self.units_in(key[0]) if placed else self.unplaced_in(key[0])
+            positions = _positions(frame["stem"]) if len(frame) else {}
+            index = StemIndex(frame, positions, max(map(len, positions), default=0))
+            if len(self._stem_indexes) >= _STEM_INDEXES:
+                self._stem_indexes.clear()
+            self._stem_indexes[key] = index
+        return index
 
     def units_in(
         self, county_adcodes: Iterable[str], *, kinds: Collection[str] = KINDS

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import shapely
 
-from layers.localities import TOWNSHIP, VILLAGE, Localities
+from layers.localities import TOWNSHIP, VILLAGE, Localities, StemIndex
 from layers.placenames import AdminUnit, PlaceIndex, short_name
 
 logger = logging.getLogger(__name__)
@@ -133,20 +133,22 @@ def _whole(text: str, at: int, stem: str) -> bool:
     return after not in _CONTINUATIONS or not after
 
 
-def _found_stems(
-    text: str, stems: Iterable[str], *, skip: frozenset[str], opening: bool
-) -> list[str]:
-    """Stems that occur in ``text`` as whole place words, longest first, then first in text."""
+def _found_stems(text: str, index: StemIndex, *, skip: frozenset[str], opening: bool) -> list[str]:
+    """Stems that occur in ``text`` as whole place words, longest first, then first in text.
+
+    Each stem counts at its first position where it starts a place word and is
+    the whole word; the text's substrings are looked up in the index.
+    """
     found: dict[str, int] = {}
-    for stem in set(stems):
-        if len(stem) < 2 or stem in GENERIC_STEMS or stem in skip:
+    for at in range(1 if opening else len(text)):
+        if not _at_word_start(text, at):
             continue
-        at = text.find(stem)
-        while at >= 0:
-            if (at == 0 if opening else _at_word_start(text, at)) and _whole(text, at, stem):
+        for end in range(at + 2, min(len(text), at + index.longest) + 1):
+            stem = text[at:end]
+            if stem in found or stem not in index.positions:
+                continue
+            if stem not in GENERIC_STEMS and stem not in skip and _whole(text, at, stem):
                 found[stem] = at
-                break
-            at = text.find(stem, at + 1)
     return sorted(found, key=lambda stem: (-len(stem), found[stem], stem))
 
 
@@ -204,12 +206,11 @@ def place_named_in(
     if not counties or len(text) < 2:
         return None
     skip = _unit_names(places)
-    for units in (localities.units_in(counties), localities.unplaced_in(counties)):
-        if units.empty:
-            continue
-        stems = _found_stems(text, units["stem"], skip=skip, opening=opening)
+    for placed in (True, False):
+        index = localities.stems_in(counties, placed=placed)
+        stems = _found_stems(text, index, skip=skip, opening=opening)
         if stems:
-            return _choose(units[units["stem"] == stems[0]], stems[0], places)
+            return _choose(index.rows(stems[0]), stems[0], places)
     return None
 
 

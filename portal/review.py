@@ -157,6 +157,16 @@ def render_draw_map(counties: gpd.GeoDataFrame, *, lang: str) -> shapely.Geometr
     return drawn_geometry(result)
 
 
+def keep_placement(
+    placements: dict[int, Placement], index: int, placement: Placement | None
+) -> None:
+    """Keep (or, for the automatic location, forget) the chosen placement of one record."""
+    if placement is None:
+        placements.pop(index, None)
+    else:
+        placements[index] = placement
+
+
 def render_placement(
     records: Sequence[Record],
     edits: Sequence[Mapping[str, object]],
@@ -213,11 +223,10 @@ def render_placement(
     elif choice.startswith("unit:"):
         location = units[choice.removeprefix("unit:")]
         placement = Placement(index, location.geometry, location.precision, location.method)
-    if st.button(translate("keep_place", lang), disabled=choice == "draw" and placement is None):
-        if placement is None:
-            placements.pop(index, None)
-        else:
-            placements[index] = placement
+    # A callback, not the button's return value: callbacks run before the script, so a
+    # click survives a rerun that the drawing map starts while the click is handled.
+    st.button(translate("keep_place", lang), disabled=choice == "draw" and placement is None,
+              on_click=keep_placement, args=(placements, index, placement))  # fmt: skip
     if placements:
         names = "、".join(
             f"{i + 1}. {edits[i]['name']} ({translate(p.precision, lang)})"
