@@ -16,6 +16,10 @@ Three things make it fit a national build:
 * the geocoder (reference geography and gazetteer, 65 MB pickled) is never
   shipped: each worker process loads it once, on its first task
   (:func:`worker_geocoder`);
+* a task's arguments travel as bytes pickled here (:class:`Pickled`): on a
+  local cluster the scheduler runs in this process and unpickles every task it
+  is given, and rebuilding a batch of projects there, only to pickle it again for
+  a worker, took more of this process's time than the pickling itself;
 * an expected failure in a task (an unreadable document raises
   :class:`~layers.errors.DocumentReadError`) comes back as the same
   :class:`~layers.errors.PortalError`, not as a distributed traceback, so the
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import pickle
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -100,6 +105,29 @@ class TaskFailure:
 
 
 # ------------------------------------------------------------------ on the workers
+
+
+@dataclass(frozen=True)
+class Pickled:
+    """A task argument pickled by the caller, unpickled only by the worker that runs it."""
+
+    data: bytes
+
+    @classmethod
+    def of(cls, value: object) -> Pickled:
+        """``value`` pickled (protocol 5)."""
+        return cls(pickle.dumps(value, protocol=5))
+
+    def value(self) -> object:
+        """The argument as it was given."""
+        return pickle.loads(self.data)  # bytes this build pickled itself
+
+
+def run_task(function: Callable[..., R], *args: object, **keywords: object) -> R:
+    """``function`` over the task's arguments, each :class:`Pickled` one unpickled first."""
+    values = [arg.value() if isinstance(arg, Pickled) else arg for arg in args]
+    return function(*values, **keywords)
+
 
 _GEOCODER: dict[str, Geocoder] = {}
 _GEOCODER_LOCK = threading.Lock()
@@ -226,9 +254,11 @@ def _in_order(
                 if isinstance(arg, Document) and len(arg.data) > SCATTER_BYTES:
                     futures.append(client.scatter(arg, hash=False))
                     args[k] = futures[-1]
+                elif arg is not None:
+                    args[k] = Pickled.of(arg)
             key = f"{name}-{run}-{index}"
-            futures.append(client.submit(function, *args, **(keywords or {}), key=key,
-                                         pure=False))  # fmt: skip
+            futures.append(client.submit(run_task, function, *args, **(keywords or {}),
+                                         key=key, pure=False))  # fmt: skip
             held[key] = (index, item, futures)
             done.add(futures[-1])
 
@@ -344,7 +374,9 @@ def start_local_client(workers: int) -> Client:
         raise ClusterError(f"A local cluster needs at least one worker, not {workers}.")
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            dashboard_address="127.0.0.1:0")  # fmt: skip
-    client = Client(cluster)
+    # Results straight from the workers: through the scheduler they would be
+    # received, and sent on, by this same process once more.
+    client = Client(cluster, direct_to_workers=True)
     logger.info("cluster: local, %d worker processes", workers)
     return client
 
