@@ -18,6 +18,7 @@ from layers.assemble import LocalRunner, tables_from_documents
 from layers.cluster import (
     ClusterError,
     DaskRunner,
+    Pickled,
     TaskFailure,
     close_client,
     connect_client,
@@ -89,6 +90,15 @@ def test_large_documents_travel_beside_the_task(client, geocoder, monkeypatch) -
     documents = list(iter_documents())[:2]
     remote = DaskRunner(client, identify=False).extract(documents, reviewed={})
     assert remote == LocalRunner(geocoder).extract(documents, reviewed={})
+
+
+def test_task_arguments_reach_the_function_as_given() -> None:
+    """Arguments pickled by the caller are unpickled for the task; others pass through."""
+    projects = [("土溪口水库", ("宣汉县",)), ("开江至梁平高速公路", ())]
+    got = cluster.run_task(lambda first, second, *, third: (first, second, third),
+                           Pickled.of(projects), None, third="kept")  # fmt: skip
+    assert got == (projects, None, "kept")
+    assert isinstance(Pickled.of(projects).data, bytes)
 
 
 def test_errors_with_several_arguments_survive_pickling() -> None:

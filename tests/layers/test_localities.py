@@ -300,6 +300,15 @@ def test_written_tables_load_with_their_lookups(tmp_path) -> None:
     assert (unplaced.stem, unplaced.town_name) == ("玉河", "邮亭镇")
     assert unplaced.geometry.equals(localities.townships.geometry.iloc[0])
     assert localities.unplaced_in(["500155"]).empty
+    # By stem, for matching a name's substrings: the same rows, indexed once per county set.
+    index = localities.stems_in(["500111"], placed=True)
+    assert index is localities.stems_in(["500111"], placed=True)
+    assert index.longest == max(len(stem) for stem in localities.units_in(["500111"])["stem"])
+    assert index.rows("邮亭")["code"].tolist() == ["500111116000"]
+    assert localities.stems_in(["500111"], placed=False).rows("玉河")["town_name"].tolist() == [
+        "邮亭镇"
+    ]
+    assert not localities.stems_in(["500155"], placed=False).positions
 
 
 def test_every_problem_is_reported_at_once(tmp_path) -> None:
