@@ -13,7 +13,7 @@ from portal.basemaps import available_basemaps, tianditu_key
 from portal.details import render_details
 from portal.filters import keep_in_link, render_sidebar
 from portal.i18n import translate
-from portal.mapcomponent import render_project_map
+from portal.mapcomponent import MAP_HEIGHT, PRESENTATION_HEIGHT, render_project_map
 from portal.mapview import build_county_map
 from portal.notice import notice
 from portal.overview import render_overview, summary_line
@@ -38,9 +38,6 @@ from portal.state import (
 )
 from portal.viewport import render_large
 from portal.wording import streamlit_words_css
-
-MAP_HEIGHT = 640
-PRESENTATION_HEIGHT = 820
 
 
 def current_language() -> str:

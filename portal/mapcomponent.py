@@ -45,6 +45,10 @@ from portal.projectmap import (
 
 FRONTEND = Path(__file__).parent / "frontend" / "project_map"
 COMPONENT_NAME = "project_map"
+MAP_HEIGHT = 640
+"""The project map's height in pixels on the page."""
+PRESENTATION_HEIGHT = 820
+"""Its height in presentation mode (a projector, a meeting room)."""
 DRAWN_PROJECTS_JS = """() => {
   const map = window.projectMap;
   let ids = [];

@@ -49,7 +49,13 @@ from portal.basemaps import Basemap, available_basemaps, tianditu_key
 from portal.details import render_details
 from portal.filters import FilterOptions, Filters, keep_in_link, render_sidebar
 from portal.i18n import translate
-from portal.mapcomponent import MapReport, MapViewport, render_project_map
+from portal.mapcomponent import (
+    MAP_HEIGHT,
+    PRESENTATION_HEIGHT,
+    MapReport,
+    MapViewport,
+    render_project_map,
+)
 from portal.notice import notice
 from portal.overview import render_overview, summary_line
 from portal.presentation import (
@@ -75,8 +81,6 @@ from portal.state import (
     select_project,
 )
 
-MAP_HEIGHT = 640
-PRESENTATION_HEIGHT = 820
 ASSUMED_WIDTH_PX = 1000
 """The map's width assumed for the first view, before the browser has reported its own."""
 STYLED_ROWS = 500

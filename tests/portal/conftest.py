@@ -75,6 +75,16 @@ def start_portal() -> Callable[..., contextlib.AbstractContextManager[str]]:
     return run_portal
 
 
+@pytest.fixture(scope="session")
+def viewer_store(tmp_path_factory, corpus_tables) -> Path:
+    """The corpus written to a GeoPackage once, for AppTest modules that only read it."""
+    from layers.store import StoreLocation, write_store
+
+    path = tmp_path_factory.mktemp("viewer_store") / "projects.gpkg"
+    write_store(StoreLocation.parse(path), corpus_tables)
+    return path
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Debian Chromium (Playwright); skipped, and so failed in CI, without it."""

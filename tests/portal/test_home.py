@@ -9,7 +9,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from layers import REPO_ROOT
-from layers.store import StoreLocation, write_store
 from portal.state import (
     COUNTY_KEY,
     LANG_KEY,
@@ -22,16 +21,9 @@ from portal.state import (
 )
 
 
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory, corpus_tables):
-    path = tmp_path_factory.mktemp("portal_store") / "projects.gpkg"
-    write_store(StoreLocation.parse(path), corpus_tables)
-    return path
-
-
 @pytest.fixture
-def app(store_path, monkeypatch) -> AppTest:
-    monkeypatch.setenv("PORTAL_STORE", str(store_path))
+def app(viewer_store, monkeypatch) -> AppTest:
+    monkeypatch.setenv("PORTAL_STORE", str(viewer_store))
     return AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=90)
 
 

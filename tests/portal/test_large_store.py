@@ -14,7 +14,6 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from layers import REPO_ROOT
-from layers.store import StoreLocation, write_store
 from layers.viewport import View, ViewRequest, empty_projects
 from portal.data import VIEW_LIMIT_ENV, VIEWPORT_ENV
 from portal.filters import Filters
@@ -102,16 +101,9 @@ def view_area_of():
     return lambda name: view_area(counties, prefectures, county_names=[name])
 
 
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory, corpus_tables):
-    path = tmp_path_factory.mktemp("large_store") / "projects.gpkg"
-    write_store(StoreLocation.parse(path), corpus_tables)
-    return path
-
-
 @pytest.fixture
-def app(store_path, monkeypatch) -> AppTest:
-    monkeypatch.setenv("PORTAL_STORE", str(store_path))
+def app(viewer_store, monkeypatch) -> AppTest:
+    monkeypatch.setenv("PORTAL_STORE", str(viewer_store))
     monkeypatch.setenv(VIEWPORT_ENV, "0")
     return AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=90)
 
