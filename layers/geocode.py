@@ -541,7 +541,7 @@ class Geocoder:
                         counties=(placed.county.name,),
                     )
                 hit = self._town(placed.town, within=placed.county)
-                if hit is not None:
+                if hit is not None and _same_level(hit, placed.town):
                     return Location(hit.point, "near",
                                     f"point of {hit.label(self.places)}, where "
                                     f"{placed.source_url} places {placed.name}",
@@ -622,6 +622,20 @@ def _scope_prefix(adcode: str | None) -> str:
     if adcode.endswith("00"):
         return adcode[:4]
     return adcode
+
+
+_TOWNSHIP_SUFFIXES = ("镇", "乡", "街道")
+
+
+def _same_level(hit: UnitHit, town: str) -> bool:
+    """Whether ``hit`` is the kind of unit ``town`` is written as.
+
+    A source that says 双桂街道 names the street, not the village 双桂村 of another
+    township that shares its stem: a township-level name takes a township's own point.
+    """
+    if town.endswith(_TOWNSHIP_SUFFIXES):
+        return hit.kind == "township" and not hit.via
+    return True
 
 
 def _region_of(jurisdiction: str | None) -> str | None:

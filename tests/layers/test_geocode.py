@@ -56,6 +56,27 @@ def test_a_source_that_names_only_the_county_places_it_there(geocoder) -> None:
     assert "sc.people.com.cn" in loc.method
 
 
+def test_a_street_a_source_names_is_not_a_village_that_shares_its_stem(geocoder) -> None:
+    # A cited page puts 赤牛城 in 梁平区双桂街道; the derived tables have no point for that
+    # street, and the village 双桂村 of 金带镇 shares its stem: the county stands, with
+    # the source named, rather than another township's point.
+    loc = geocoder.locate(name="赤牛城宋元（蒙）文化遗址公园", category="park",
+                          jurisdiction="500155")  # fmt: skip
+    assert loc.precision == "county"
+    assert loc.counties == ("梁平区",)
+    assert "ichov.com" in loc.method and "双桂村" not in loc.method
+
+
+def test_a_township_a_source_names_in_a_prefecture_document_is_near_it(geocoder) -> None:
+    # 罗家坝 names villages in two counties of 达州市, so the name alone places it at the
+    # prefecture; a county government page puts the site in 宣汉县普光镇.
+    loc = geocoder.locate(name="罗家坝遗址公园", category="park", jurisdiction=DAZHOU)
+    assert loc.precision == "near"
+    assert loc.counties == ("宣汉县",)
+    assert geocoder.county_of(loc.geometry).name == "宣汉县"
+    assert "普光镇" in loc.method and "xuanhan.gov.cn" in loc.method
+
+
 def test_a_zone_named_after_a_town_of_the_jurisdiction_is_near_it(geocoder) -> None:
     loc = geocoder.locate(name="普光经开区", category="industrial_zone", jurisdiction=DAZHOU)
     assert loc.precision == "near"
