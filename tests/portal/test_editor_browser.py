@@ -132,13 +132,47 @@ def _edit_first_name(page, name: str) -> None:
     pytest.fail("the review table did not take the new name")
 
 
+_KEEP_ENABLED_JS = """() => [...document.querySelectorAll('button')].some(b =>
+    b.innerText.includes('采用这个位置') && !b.disabled)"""
+
+
+def _wait_until_idle(page) -> None:
+    """Wait until no script run is under way (Streamlit marks the app while one is)."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]')"
+        "?.getAttribute('data-test-script-state') !== 'running'",
+        timeout=30_000,
+    )
+
+
+_CHOSEN_JS = """([label, t]) => [...document.querySelectorAll('input[role=combobox]')].some(
+    i => i.getAttribute('aria-label') === label && i.value.includes(t))"""
+
+
+def _choose(page, label: str, text: str) -> None:
+    """Choose the option holding ``text`` in a select box, once no script run is under way.
+
+    The choice has reached the page when the box shows it; a choice lost in a rerun on
+    a loaded machine is made again (once), as an editor would.
+    """
+    box = page.get_by_role("combobox", name=label)
+    for _attempt in range(2):
+        _wait_until_idle(page)
+        box.click()
+        box.fill(text)
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_function(_CHOSEN_JS, arg=[label, text], timeout=20_000)
+            _wait_until_idle(page)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    pytest.fail(f"the select box {label} did not take {text}")
+
+
 def _draw_point_for(page, record_text: str) -> None:
     """Pick the record, choose drawing, put a marker on the map and keep it."""
-    record = page.get_by_role("combobox", name="记录")
-    record.click()
-    record.fill(record_text)
-    page.keyboard.press("Enter")
-    page.wait_for_function(_RECORD_SHOWS_JS, arg=record_text, timeout=30_000)
+    _choose(page, "记录", record_text)
     page.wait_for_timeout(1000)  # the record's own location choices replace the previous ones
     choice = page.get_by_role(
         "combobox", name="位置"
@@ -152,13 +186,18 @@ def _draw_point_for(page, record_text: str) -> None:
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').last.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     button = page.get_by_role("button", name="采用这个位置")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('button')].some(b => "
-        "b.innerText.includes('采用这个位置') && !b.disabled)",
-        timeout=30_000,
-    )
-    button.click()
-    page.get_by_text("已定位").wait_for(timeout=30_000)
+    for attempt in range(2):
+        _wait_until_idle(page)
+        page.wait_for_function(_KEEP_ENABLED_JS, timeout=30_000)
+        button.click()
+        try:
+            page.get_by_text("已定位").wait_for(timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            # About one run in ten on a loaded machine the click is lost in a rerun the
+            # drawing map starts; an editor clicks again, and so does the test (once).
+            page.screenshot(path=str(ARTIFACTS / f"editor-keep-lost-{attempt}.png"))
+    pytest.fail("采用这个位置 did not keep the drawn point after two clicks")
 
 
 def _publish(page, reason: str) -> None:
@@ -224,10 +263,8 @@ def test_the_whole_editor_path(gpkg_store, tmp_path, browser, editors, start_por
         page.get_by_text(
             f"图层库现有门户发布的文件 2 份；最近一次：{next(iter(wanyuan))}"
         ).wait_for(timeout=30_000)
-        undo = page.get_by_role("combobox", name="撤销发布")
-        undo.click()
-        undo.fill(next(iter(wanyuan)))
-        page.keyboard.press("Enter")
+        _choose(page, "撤销发布", next(iter(wanyuan)))
+        _wait_until_idle(page)
         page.get_by_role("button", name=f"撤销发布: {next(iter(wanyuan))}").click()
         page.get_by_text("已撤销").wait_for(timeout=60_000)
         page.get_by_role("button", name="退出登录（alice）").click()
