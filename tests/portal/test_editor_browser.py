@@ -100,8 +100,8 @@ def _docx(path: Path) -> Path:
     return path
 
 
-_RECORD_SHOWS_JS = """t => [...document.querySelectorAll('input[role=combobox]')].some(i =>
-    i.getAttribute('aria-label') === '记录' && i.value.includes(t))"""
+_CHOSEN_JS = """([label, t]) => [...document.querySelectorAll('input[role=combobox]')].some(
+    i => i.getAttribute('aria-label') === label && i.value.includes(t))"""
 
 
 def _edit_first_name(page, name: str) -> None:
@@ -124,7 +124,7 @@ def _edit_first_name(page, name: str) -> None:
             editor.wait_for(timeout=5_000)
             editor.fill(name)
             page.keyboard.press("Enter")
-            page.wait_for_function(_RECORD_SHOWS_JS, arg=name, timeout=20_000)
+            page.wait_for_function(_CHOSEN_JS, arg=["记录", name], timeout=20_000)
             return
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
@@ -143,10 +143,6 @@ def _wait_until_idle(page) -> None:
         "?.getAttribute('data-test-script-state') !== 'running'",
         timeout=30_000,
     )
-
-
-_CHOSEN_JS = """([label, t]) => [...document.querySelectorAll('input[role=combobox]')].some(
-    i => i.getAttribute('aria-label') === label && i.value.includes(t))"""
 
 
 def _choose(page, label: str, text: str) -> None:
@@ -263,8 +259,7 @@ def test_the_whole_editor_path(gpkg_store, tmp_path, browser, editors, start_por
         page.get_by_text(
             f"图层库现有门户发布的文件 2 份；最近一次：{next(iter(wanyuan))}"
         ).wait_for(timeout=30_000)
-        _choose(page, "撤销发布", next(iter(wanyuan)))
-        _wait_until_idle(page)
+        _choose(page, "撤销发布", next(iter(wanyuan)))  # returns once the page is idle
         page.get_by_role("button", name=f"撤销发布: {next(iter(wanyuan))}").click()
         page.get_by_text("已撤销").wait_for(timeout=60_000)
         page.get_by_role("button", name="退出登录（alice）").click()
