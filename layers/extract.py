@@ -48,6 +48,8 @@ _ENDPOINT_SPLIT_RE = re.compile(r"经|至|接|—|－")
 # A numbered road followed at once by the places it runs between, bare or in brackets:
 # "S106城区至中敖", "S303(上峡至万家)", "G245巴州段光辉许家岭—三江—梁永道路".
 _NUMBERED_ROAD_RE = re.compile(r"^[GS]\d{2,4}")
+_BARE_ROAD_RE = re.compile(r"[GS]\d{2,4}线?")
+_PROVINCIAL_ROAD_RE = re.compile(r"^S\d{2,4}")
 _ROAD_PLACES_RE = re.compile(
     r"\s*[（(]?\s*(?:[\u4e00-\u9fff]{1,6}段)?"  # the section's own name first: 巴州段
     r"((?:[\u4e00-\u9fff]{2,8}?(?:至|经|—|－))+[\u4e00-\u9fff]{2,8}?)"
@@ -128,9 +130,13 @@ def _road_endpoints(text: str, name: str, end: int) -> list[str]:
     A plan often names a provincial or national road by its number and then, in
     the same breath, the stretch it means. Only text that follows the number at
     once (after a space or an opening bracket) counts, so the next item of a list
-    ("G245 、 S222") is never taken for the road's places.
+    ("G245 、 S222") is never taken for the road's places; and only a name that is
+    the bare number or ends with its section (G245巴州段) takes them, since a whole
+    name (G210线达州过境段三期工程) is followed by the next item, not its places.
     """
     if not _NUMBERED_ROAD_RE.match(name):
+        return []
+    if not _BARE_ROAD_RE.fullmatch(name) and not name.endswith("段"):
         return []
     found = _ROAD_PLACES_RE.match(text, end)
     if found is None:
@@ -146,7 +152,8 @@ def _counties(record: _Draft, places: PlaceIndex, region: str | None) -> list[st
     梁平区); prefectures and provinces are not counties, and an ambiguous place is
     left out rather than guessed. A name that merely opens with the short name of a
     county in another province (大安高速 in a Chongqing report) is not tied to it:
-    only the endpoints of a line reach across the border.
+    only the endpoints of a line reach across the border, and never those of a
+    provincial road (S303城区至宝兴 in a Chongqing report: 宝兴 is a town of 大足).
     """
     found: list[str] = []
     openings = record.endpoints or [record.name]
@@ -157,6 +164,8 @@ def _counties(record: _Draft, places: PlaceIndex, region: str | None) -> list[st
         outside = bool(region) and not match.unit.adcode.startswith((region or "")[:2])
         if match.via == "short" and outside and not record.endpoints:
             continue  # 大安高速 in a Chongqing report: 大安 is a town, not 自贡's 大安区
+        if outside and _PROVINCIAL_ROAD_RE.match(record.name):
+            continue
         found.append(match.unit.name)
     return found
 

@@ -143,6 +143,22 @@ def test_counties_come_from_the_name_and_its_endpoints(place_index) -> None:
     assert chongqing[0].counties == ()  # 大安 here is a town, not 自贡's 大安区
 
 
+def test_a_numbered_road_takes_only_the_places_written_at_its_number(place_index) -> None:
+    records = {
+        r.name: r
+        for r in records_from_text(
+            "G210线达州过境段三期工程和达州至大竹快速通道建成通车。实施南珠路(S303城区至宝兴)升级改造。",
+            doc_id="t", doc_year=2024, places=place_index, region="500000",
+        )
+    }  # fmt: skip
+    # The whole name ends with 工程: "和达州至大竹" is the next item of the list.
+    assert records["G210线达州过境段三期工程"].endpoints == ()
+    assert records["G210线达州过境段三期工程"].counties == ()
+    # A Chongqing provincial road stays in Chongqing: 宝兴 is a town of 大足, not 雅安's 宝兴县.
+    assert records["S303"].endpoints == ("城区", "宝兴")
+    assert "宝兴县" not in records["S303"].counties
+
+
 def test_a_longer_spelling_merges_only_when_it_adds_a_place(place_index) -> None:
     text = (
         "加快建设巴中新能源新材料产业园。推进新能源新材料产业园建设。"
