@@ -18,6 +18,8 @@ The rules, most precise first (precision codes are fixed, see DESIGN.md):
     ordered nodes, with its length in kilometres measured in a projected CRS.
     A node that names a town (忠县石宝寨) is that town's point; a railway's node
     at a city or county is the station named after it (达州站, 万州北), else the seat.
+    A section named by one county (成渝中线高铁(大足段)) is the whole line led
+    through that county and cut to its polygon.
 ``county`` / ``city``
     Only the county (or the prefecture) is known: from the name, from the text,
     or from the document's own jurisdiction. The geometry is that unit's
@@ -424,6 +426,9 @@ class Geocoder:
                     nodes = [self._station_node(n) for n in nodes]
                 if len({(n.point.x, n.point.y) for n in nodes}) >= 2:
                     return self._route(nodes, how, counties)
+            within = self._section_within(name, category=category, jurisdiction=jurisdiction)
+            if within is not None:
+                return within
         why_not = ""
         section = _ROAD_NUMBER_RE.sub("", name)
         if category in LINE_CATEGORIES and "段" in section:
@@ -446,6 +451,57 @@ class Geocoder:
                 why_not = f"; not placed nearer: {named.why}"
         area = self._area(name, counties=counties, jurisdiction=jurisdiction, region=region)
         return dataclasses.replace(area, method=area.method + why_not) if why_not else area
+
+    def _section_within(
+        self, name: str, *, category: str, jurisdiction: str | None
+    ) -> Location | None:
+        """成渝中线高铁(大足段): the stretch of the whole line inside the one place named.
+
+        The whole line's nodes come from its name (成渝 -> 成都, 重庆); the section
+        says the line crosses the named county, so the schematic line is led
+        through that county's station or seat (where it adds least length) and
+        cut to the county's polygon. It stays a schematic ``route``: the method
+        names the nodes and the cut, and the piece never leaves the county.
+        """
+        section = _SECTION_RE.search(name)
+        if section is None or not section.group("paren"):
+            return None
+        unit = self._unit(section.group("paren"), region=_region_of(jurisdiction))
+        polygon = self._polygons.get(unit.adcode) if unit is not None else None
+        seat = self._seat(unit) if unit is not None else None
+        if unit is None or unit.level != "county" or polygon is None or seat is None:
+            return None
+        nodes, how = self.line_nodes(name[: section.start()],
+                                     region=jurisdiction or _region_of(jurisdiction))  # fmt: skip
+        if len(nodes) < 2:
+            return None
+        via = Node(section.group("paren"), seat, f"seat of {unit.name}", unit, unit.adcode,
+                   short_name(unit.name))  # fmt: skip
+        if unit.adcode not in {n.key for n in nodes}:
+            at = min(range(1, len(nodes)),
+                     key=lambda i: _km(nodes[i - 1].point, seat) + _km(seat, nodes[i].point)
+                     - _km(nodes[i - 1].point, nodes[i].point))  # fmt: skip
+            nodes = [*nodes[:at], via, *nodes[at:]]
+        if category == "railway":
+            nodes = [self._station_node(n) for n in nodes]
+        whole = shapely.LineString([n.point for n in nodes])
+        cut = whole.intersection(polygon)
+        pieces = [g for g in getattr(cut, "geoms", [cut])
+                  if isinstance(g, shapely.LineString) and not g.is_empty]  # fmt: skip
+        if not pieces:
+            return None
+        through = next((n for n in nodes if n.key == unit.adcode), via)
+        piece = min(pieces, key=lambda g: g.distance(through.point))
+        sources = "; ".join(f"{n.label}: {n.how}" for n in nodes)
+        return Location(
+            piece,
+            "route",
+            f"section within {unit.name} of the route through {how}, led through "
+            f"{through.label} and cut to the county ({sources})",
+            tuple(n.name for n in nodes),
+            line_length_km(piece),
+            (unit.name,),
+        )
 
     def unit_location(self, name: str, *, region: str | None = None) -> Location | None:
         """The polygon of the county or prefecture ``name``, as a reviewer's choice of place."""

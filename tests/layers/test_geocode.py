@@ -180,9 +180,20 @@ def test_a_named_section_is_routed_between_its_own_ends(geocoder) -> None:
     assert part.length_km < whole.length_km
 
 
-def test_a_section_named_by_one_place_is_that_county(geocoder) -> None:
+def test_a_section_named_by_one_county_is_the_line_cut_to_it(geocoder) -> None:
+    whole = geocoder.locate(name="成渝中线高铁", category="railway", jurisdiction=DAZU)
     loc = geocoder.locate(name="成渝中线高铁(大足段)", category="railway", jurisdiction=DAZU)
-    assert (loc.precision, loc.counties) == ("county", ("大足区",))
+    assert (loc.precision, loc.counties) == ("route", ("大足区",))
+    assert loc.nodes == ("成都", "大足", "重庆")  # led through the county it names
+    county = geocoder._polygons[geocoder.places.resolve("大足区").unit.adcode]
+    assert county.buffer(1e-6).covers(loc.geometry)  # never outside the county
+    assert loc.geometry.distance(geocoder._seat(geocoder.places.resolve("大足区").unit)) < 1e-9
+    assert 10 < loc.length_km < whole.length_km / 3
+    assert "cut to the county" in loc.method
+    # A line whose name gives no nodes keeps the county the section names.
+    ring = geocoder.locate(name="重庆都市圈铁路西环线(大足段)", category="railway",
+                           jurisdiction=DAZU)  # fmt: skip
+    assert (ring.precision, ring.counties) == ("county", ("大足区",))
 
 
 def test_lines_leaving_the_corpus_area_still_draw(geocoder) -> None:
