@@ -264,8 +264,23 @@ _WHY_RULES: tuple[_Rule, ...] = (
 )  # fmt: skip
 """Why a facility stayed at its county (:func:`layers.vicinity._choose`)."""
 
+_ROUTE_WHOLE = re.compile(r"route through (.+)")
+
+
+def _section_within(match: re.Match[str]) -> str:
+    """ "section within <county> of the route through <how>, led through <node> and cut to
+    the county (<sources>)" in Chinese; the route part is said as :func:`_route` says it."""
+    whole = _ROUTE_WHOLE.fullmatch(f"route through {match[2]} ({match[4]})")
+    route = _route(whole) if whole is not None else match[0]
+    if whole is None or route == whole[0]:
+        return match[0]
+    return f"{match[1]} 境内的一段（经 {match[3]}，截取至该区县）：{route}"
+
+
 _METHOD_RULES: tuple[_Rule, ...] = (
-    (re.compile(r"route through (.+)"), _route),
+    (re.compile(r"section within (\S+) of the route through (.+?), led through (.+?) and cut "
+                r"to the county \((.+)\)"), _section_within),
+    (_ROUTE_WHOLE, _route),
     (re.compile(r"section named after (.+)"), lambda m: f"路段以 {_label(m[1])} 命名"),
     (re.compile(r"named after (.+)"), lambda m: f"以 {_label(m[1])} 命名"),
     (re.compile(r"gazetteer point of (.+?) \((\S+)\)"),

@@ -65,6 +65,7 @@ PHRASES = {
     "seat of {} ({} not in the gazetteer)",
     "section",
     "section named after {}",
+    "section within {} of the route through {}, led through {} and cut to the county ({})",
     "station {} of {}",
     "station {} of {} ({})",
     "town {}",
@@ -103,6 +104,12 @@ SAMPLES = {
         "Vonng/adcode，CC BY 4.0，由 GCJ-02 转换）；梁永：巴州区驻地（名录中没有“梁永”））",
     "route through abbreviation 成—渝 (成: abbreviation 成 = 成都市; 渝: abbreviation 渝 = 重庆市)":
         "示意线路，经简称 成—渝（成：简称“成”指 成都市；渝：简称“渝”指 重庆市）",
+    "section within 大足区 of the route through abbreviation 成—渝, led through 大足 and cut to "
+    f"the county (成: station 成都站 (金牛区; station point, {OSM}) of 成都市; "
+    "大足: seat of 大足区; 渝: abbreviation 渝 = 重庆市)":
+        "大足区 境内的一段（经 大足，截取至该区县）：示意线路，经简称 成—渝"
+        "（成：成都市的车站 成都站（金牛区；车站点位，OpenStreetMap，ODbL）；"
+        "大足：大足区驻地；渝：简称“渝”指 重庆市）",
     f"section named after 邮亭镇 (大足区; township point, {VONNG})":
         "路段以 邮亭镇（大足区；乡镇点位，Vonng/adcode，CC BY 4.0，由 GCJ-02 转换） 命名",
     f"named after 普光镇 (宣汉县; township point, {VONNG})":
