@@ -332,6 +332,8 @@ def find_mentions(
         why: str | None = rejection(stem)
         if why is None and _POSITIONAL_STEM_RE.fullmatch(stem) and not listed_beside(name_start):
             why = f"a position, not a name ({stem})"  # 沿江水库; but 甲园、沿江产业园、乙园
+        if why is None and stem.endswith("在") and not contains_place(stem, places):
+            why = "a preposition before the head (在产业园区: in the parks)"  # but 通江春在工业园
         if line is not None:
             why = None  # 地铁1号线, 城轨快线璧铜线: the line's number or name is proper
         elif why is None and word in _WEAK_HEADS and not contains_place(stem, places):

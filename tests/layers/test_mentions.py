@@ -139,6 +139,7 @@ def test_list_boundaries(text, expected) -> None:
         "打造精品景区",
         "创建国家5A级旅游景区",
         "盘活农村闲置宅基地",
+        "优先实现 5G 网络在产业园区深度覆盖",
     ],
 )
 def test_generic_mentions_are_not_projects(text) -> None:
