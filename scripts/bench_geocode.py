@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import time
 from collections import Counter
@@ -51,6 +52,24 @@ def _resolve(places: object, name: str) -> object:
         return places.resolve(name).unit
     except Exception:  # a name the index does not know ties nothing
         return None
+
+
+COARSE_REASONS = (
+    ("a road number, no place along it", r"^[GS]\d{2,4}"),
+    ("a source places it in the county, not nearer", r", where \S+ places "),
+    ("named after its county or prefecture only", r"named in the text|which the name opens with"),
+    ("no place of the tables in the name or the sentence", r"the document's own jurisdiction"),
+)
+"""Why a project stays at county or prefecture level, read from its name and its method
+(first match wins); what matches none is counted as "other"."""
+
+
+def coarse_reason(name: str, method: str) -> str:
+    """The first of :data:`COARSE_REASONS` that the name (road numbers) or method shows."""
+    for reason, pattern in COARSE_REASONS:
+        if re.search(pattern, name if pattern.startswith("^") else method):
+            return reason
+    return "other"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,6 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     stations = int(routes.str.extract(r"(\d+) node\(s\) at stations")[0].astype(float).sum())
     towns = int(routes.str.extract(r"(\d+) node\(s\) at towns")[0].astype(float).sum())
 
+    coarse = five[five["precision"].isin(["county", "city"])]
+    reasons = Counter(
+        (coarse_reason(r.name, r.geocode_method), r.category) for r in coarse.itertuples()
+    )
+    reason_rows = [
+        [reason, *(reasons.get((reason, layer), 0) for layer in LAYERS),
+         sum(reasons.get((reason, layer), 0) for layer in LAYERS)]
+        for reason in [r for r, _ in COARSE_REASONS] + ["other"]
+    ]  # fmt: skip
+
     summary = markdown_table(
         ["measure", "value", "target"],
         [
@@ -153,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             "county or city (达州高新区, 巴中经开区), or by a road number alone (S303); no "
             "stored source states a coordinate for those, so each keeps its polygon rather "
             "than an invented pin.",
+            "Why the rest stays at county or prefecture level (from each project's name "
+            "and `geocode_method`):",
+            markdown_table(["reason", *LAYERS, "all"], reason_rows),
             "Run time:",
             markdown_table(["stage", "seconds"], timings),
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -54,6 +55,9 @@ def test_geocoding_benchmark_runs_end_to_end() -> None:
     result = _run_script("bench_geocode.py", "--no-write")
     assert result.returncode == 0, result.stderr
     assert "| records silently dropped | 0 | 0 |" in result.stdout
+    # Every project left at county or prefecture level falls under a stated reason.
+    assert "| a road number, no place along it |" in result.stdout
+    assert re.search(r"^\| other \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \|$", result.stdout, re.M)
 
 
 def test_store_benchmark_varies_names_per_copy() -> None:
