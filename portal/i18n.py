@@ -442,12 +442,33 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+ENGLISH_ONE: dict[str, str] = {
+    "map_caption": "Offline basemap: county boundaries (1 county). Boundaries: {source}.",
+    "map_here": "1 project here",
+    "map_unit_county": "{name}: 1 project known only by this county",
+    "map_unit_city": "{name}: 1 project known only by this prefecture",
+    "map_unit_area": "{name}: 1 project known only by this area",
+    "map_cell_tip": "1 project here: click to zoom",
+    "summary": "1 project as of {year}: {done} reported completed, {building} under "
+    "construction, {none} with no progress reported; {late} overdue",
+    "queue_count": "1 project is still known only to its county or prefecture",
+    "figure_unlabelled": "1 more not named (to avoid overlaps)",
+}
+"""The English of a count label when its ``n`` is 1 (Chinese has no plural)."""
+
+
 def translate(key: str, lang: str, **values: object) -> str:
     """Return the label for ``key`` in ``lang``, filled with ``values``.
+
+    An English count label with ``n`` equal to 1 takes its singular form from
+    :data:`ENGLISH_ONE` ("1 county", not "1 counties").
 
     Raises
     ------
     KeyError
         If the key or language is unknown (a programming error, not user input).
     """
-    return LABELS[key][lang].format(**values)
+    text = LABELS[key][lang]
+    if lang == "en" and values.get("n") == 1 and key in ENGLISH_ONE:
+        text = ENGLISH_ONE[key]
+    return text.format(**values)

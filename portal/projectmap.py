@@ -54,7 +54,7 @@ from layers.localities import ATTRIBUTION
 from layers.model import Stage
 from layers.store import CATEGORIES
 from portal.basemaps import OFFLINE, Basemap, for_basemap
-from portal.i18n import translate
+from portal.i18n import ENGLISH_ONE, translate
 from portal.mapoverlaps import label_anchors, label_candidates, line_offsets, point_spreads
 from portal.mapplaces import Places, badge_units, match_units, place_label_order, reference_places
 from portal.mapview import DISPLAY_TOLERANCE_DEG
@@ -466,11 +466,16 @@ def _place_args(prepared: PreparedProjects, units: list[list[Any]]) -> dict[str,
 
 
 def map_texts(lang: str) -> dict[str, str]:
-    """The browser side's own words (HTML-escaped; ``{n}`` and ``{name}`` filled in there)."""
+    """The browser side's own words (HTML-escaped; ``{n}`` and ``{name}`` filled in there,
+    ``<key>_one`` the English singular)."""
     keys = ("map_here", "map_unit_county", "map_unit_city", "map_unit_area", "map_unit_tag",
             "map_pick_hint", "map_list_hint", "map_total", "map_layers_hint",
             "map_cell_tip")  # fmt: skip
-    return {k: html.escape(translate(k, lang, n="{n}", name="{name}")) for k in keys}
+    texts = {k: html.escape(translate(k, lang, n="{n}", name="{name}")) for k in keys}
+    # The singular, where the language has one ("1 project here"); NS.count picks it.
+    for key in (k for k in keys if lang == "en" and k in ENGLISH_ONE):
+        texts[f"{key}_one"] = html.escape(ENGLISH_ONE[key].format(name="{name}"))
+    return texts
 
 
 def build_project_map(

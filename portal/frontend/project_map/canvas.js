@@ -467,7 +467,7 @@
       const shown = hits.slice(0, 8).map((i) =>
         `<tr><td>${rows.name[i]}</td><td>${args.status_labels[rows.status[i]]}</td></tr>`);
       const head = hits.length > 1 ?
-        `<div class="tip-head">${NS.fill(args.texts.map_here, { n: hits.length })}</div>` : "";
+        `<div class="tip-head">${NS.count(args.texts, "map_here", { n: hits.length })}</div>` : "";
       const more = hits.length > 8 ? "<tr><td colspan=\"2\">…</td></tr>" : "";
       const hint = hits.length > 1 ? `<div class="tip-hint">${args.texts.map_list_hint}</div>` : "";
       this._tooltip.setContent(
@@ -481,6 +481,11 @@
   // A text from Python with its {n} and {name} filled in (the values are escaped already).
   NS.fill = function (template, values) {
     return template.replace(/\{(\w+)\}/g, (m, key) => (key in values ? values[key] : m));
+  };
+
+  // A count text: its singular ("<key>_one", English only) when n is 1, else the plural.
+  NS.count = function (texts, key, values) {
+    return NS.fill((values.n === 1 && texts[key + "_one"]) || texts[key], values);
   };
 
   // A pick goes back to Python as the component's value (the page then opens its details).

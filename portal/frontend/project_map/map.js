@@ -308,7 +308,8 @@
         html: `<span>${countText(n)}</span>`,
       });
       const marker = L.marker([y, x], {
-        icon: icon, pane: "badges", title: NS.plain(NS.fill(args.texts.map_cell_tip, { n: n })),
+        icon: icon, pane: "badges",
+        title: NS.plain(NS.count(args.texts, "map_cell_tip", { n: n })),
       });
       marker.on("click", () => state.map.setView([y, x], Math.min(state.map.getZoom() + 2, 18)));
       marker.cellCount = n;
@@ -341,7 +342,7 @@
       state.canvas._highlightRenderer = L.svg({ pane: "highlight" });
       state.canvas._tooltip = L.tooltip({ sticky: true, direction: "auto", offset: [12, 0] });
       state.canvas.onList = (latlng, hits) => NS.showList(map, latlng, hits,
-        NS.fill(state.canvas._args.texts.map_here, { n: hits.length }));
+        NS.count(state.canvas._args.texts, "map_here", { n: hits.length }));
       map.on("popupopen", () => map.closeTooltip(state.canvas._tooltip)); // the list says it all
       state.canvas.addTo(map);
       state.places = new NS.PlaceLayer(state.canvas).addTo(map);

@@ -210,9 +210,9 @@
 
     _title: function (unit, n) {
       const texts = this._args.texts;
-      const template = { county: texts.map_unit_county, city: texts.map_unit_city }[
-        unit.place.level] || texts.map_unit_area;
-      return NS.fill(template, { name: unit.place.name, n: n });
+      const key = { county: "map_unit_county", city: "map_unit_city" }[unit.place.level] ||
+        "map_unit_area";
+      return NS.count(texts, key, { name: unit.place.name, n: n });
     },
 
     // The hover: the unit, then its projects by layer (rows) and stage (columns), in words.
