@@ -75,6 +75,8 @@ LINE_OPACITY = {"completed": 0.95, "under_construction": 0.9, "preparatory": 0.7
                 "proposed": 0.6, "unreported": 0.6}  # fmt: skip
 TARGET_OPACITY = 0.45
 """Lines and outlines whose plan is ahead of the reported stage are drawn faded."""
+NEAR_TARGET_OPACITY = 0.9
+"""A township ring whose plan is ahead is hollow but not faded: a faded ring disappears."""
 AREA_PRECISIONS = frozenset({"county", "city"})
 BASE_STYLE = {"color": "#a0aec0", "weight": 0.8, "fillColor": "#f7fafc", "fillOpacity": 0.25}
 FOCUS_STYLE = {"color": "#2d3748", "weight": 2.5, "fill": False}
@@ -105,10 +107,13 @@ def feature_style(properties: dict[str, Any]) -> dict[str, Any]:
     style = {"color": color, "weight": 4, "opacity": LINE_OPACITY.get(status, 0.7),
              "dashArray": LINE_DASH.get(status), "fillColor": color, "fillOpacity": 0.85,
              "radius": 7}  # fmt: skip
-    if properties.get("precision") == "near":
-        style["fillOpacity"] = 0.25  # a ring: the township, not the facility itself
-    if target:  # hollow and faded: promised further than reported
-        style.update({"fillOpacity": 0.0, "opacity": TARGET_OPACITY, "weight": 3})
+    near = properties.get("precision") == "near"
+    if near:  # a ring: the township, not the facility itself; solid, as a dotted
+        # ring of 7 px in faded grey was lost on the grey basemap (its colour gives the stage)
+        style.update({"fillOpacity": 0.25, "dashArray": None, "radius": 8})
+    if target:  # hollow and faded: promised further than reported (a ring only hollow)
+        style.update({"fillOpacity": 0.0, "weight": 3,
+                      "opacity": NEAR_TARGET_OPACITY if near else TARGET_OPACITY})  # fmt: skip
     if overdue:
         style.update({"color": OVERDUE_COLOR, "weight": 5, "opacity": 0.95})
     return style

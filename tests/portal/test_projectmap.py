@@ -78,6 +78,11 @@ def test_styles_say_status_precision_and_overdue() -> None:
     assert building["dashArray"] and planned["dashArray"] and planned["opacity"] < built["opacity"]
     assert area["dashArray"] and area["fillOpacity"] < 0.1  # an outline, not a pin
     assert late["color"] == OVERDUE_COLOR
+    # A township ring is solid and stays visible when its plan is ahead: hollow, not faded.
+    ring = feature_style({"status": None, "precision": "near", "target": True})
+    line = feature_style({"status": None, "precision": "route", "target": True})
+    assert ring["dashArray"] is None and ring["fillOpacity"] == 0.0
+    assert ring["opacity"] > 0.8 > line["opacity"] and ring["radius"] > built["radius"]
 
 
 def test_each_feature_gets_the_style_of_its_status_precision_and_overdue(xuanhan) -> None:
