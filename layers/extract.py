@@ -189,7 +189,8 @@ def _mention(
     text: str, clause: Clause, found: NameMention, others: Sequence[tuple[int, int]] = ()
 ) -> tuple[Mention, bool]:
     """One typed mention: its stage, years, voice, quote and sentence (normalised offsets),
-    and whether the name stood as a landmark (依托X, 境内有X: an existing facility)."""
+    and whether the name stood as a landmark (依托X, 境内有X: an existing facility, so no
+    year: the year of the sentence dates the plan around it, not the facility)."""
     cue = governing_cue(text, clause, found)
     stage = cue.stage if cue is not None else _U
     landmark = stage is _C and bool(
@@ -202,7 +203,7 @@ def _mention(
     s_start, s_end = min(s_start, q_start), max(s_end, q_end)  # never a quote outside it
     mention = Mention(
         stage=stage,
-        years=clause.years,
+        years=() if positional else clause.years,  # a landmark has no dated stage
         reported=clause.reported or landmark,
         quote=Span(text[q_start:q_end], q_start, q_end),
         sentence=Span(text[s_start:s_end], s_start, s_end),

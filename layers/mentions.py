@@ -202,6 +202,12 @@ def _list_items(text: str, end: int, floor: int, *, longest: int) -> list[tuple[
     return items
 
 
+def ends_with_head(text: str, end: int, *, floor: int = 0) -> bool:
+    """Whether ``text[:end]`` ends with a head word (公路, 水库, 产业园…), read back no
+    further than ``floor``: a verb right after it is that item's (…高速公路建设和D)."""
+    return _HEAD_END_RE.search(text, max(floor, end - 16), end) is not None
+
+
 def anchor_positions(text: str) -> list[int]:
     """Sorted offsets of every head word and road number: where a mention can end.
 

@@ -4,7 +4,9 @@ Stage comes from the nearest governing words. Words after the name that end the
 clause ("…建成通车", "…前期工作", "…力争开工") apply to every name listed before
 them; otherwise the verb in front of the name does ("加快建设X", "规划X"). Hedges
 keep a project a stage back: "力争开工" is still preparatory, while a plain
-"启动X建设" has started. Milestones of works in progress (下闸蓄水, 大坝封顶,
+"启动X建设" has started; "完成X…道路建设" has finished the work its clause ends
+with. A verb that closes the item listed before ("A、B建设和C": 建设 is B's)
+leaves C to the verb in front of the list. Milestones of works in progress (下闸蓄水, 大坝封顶,
 全线贯通) are under construction; a designation reached (获批, 获评, 入列, 纳入…园区,
 创建为) completes a zone, while a place in a list of projects (跻身…重大项目,
 列入…规划) is still a plan. Names used as landmarks ("依托X", "以X…为发展轴",
@@ -22,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from layers.mentions import Mention as NameMention
+from layers.mentions import ends_with_head
 from layers.model import Stage
 from layers.segment import Clause
 
@@ -81,6 +84,9 @@ STAGE_WORD_RE: re.Pattern[str] = re.compile("|".join(f"(?:{p.pattern})" for p in
 """Any stage word the extractor recognises (a quote holds one unless its stage is a default)."""
 
 _CLAUSE_BREAK_RE = re.compile(r"[，,；;：:]")
+_JOINED_RE = re.compile(r"[和及与]")
+# 完成 before a name whose clause ends in a work (完成X道路建设) finishes that work.
+_DONE_RE = re.compile(r"完成")
 # After-cues of the weaker stages count only this close to the name.
 _NEAR = 12
 _POSITIONAL_RE = re.compile(_POSITIONAL)
@@ -108,6 +114,19 @@ def _last_cue(
     return best
 
 
+def _before_cue(text: str, front: int, name_start: int) -> Cue | None:
+    """The last verb in front of a name that governs it: a verb that closes the item listed
+    before, joined to this name by 和/及/与 ("力争启动A、B建设和C": 建设 is B's), is skipped."""
+    end = name_start
+    while True:
+        cue = _last_cue(text, front, end, _BEFORE_RE)
+        if cue is None or not (
+            _JOINED_RE.match(text, cue.end) and ends_with_head(text, cue.start, floor=front)
+        ):
+            return cue
+        end = cue.start
+
+
 def governing_cue(text: str, clause: Clause, mention: NameMention) -> Cue | None:
     """The words that give a mention its stage (module docstring); None for the default."""
     name_end = mention.written_end
@@ -117,15 +136,27 @@ def governing_cue(text: str, clause: Clause, mention: NameMention) -> Cue | None
     landmark = _LANDMARK_RE.search(before_clause)
     if landmark and not re.search(r"建成|开工|推进|加快|建设", before_clause[-6:]):
         return Cue(_C, front + landmark.start(), front + landmark.end(), landmark=True)
-    before = _last_cue(text, front, mention.start, _BEFORE_RE)
+    before = _before_cue(text, front, mention.start)
+    done = _last_match(_DONE_RE, text, front, mention.start)
+    if done and before is not None and done.start() < before.start:
+        done = None  # 完成A, 加快B: the later verb governs
     for pattern, stage in _AFTER_RE:  # a coordinated list never crosses a comma
         hit = pattern.search(text, mention.end, clause.end)
-        if hit and (hit.start() - max(mention.end, name_end) < _NEAR or stage in {_R, _C}):
+        near = hit is not None and hit.start() - max(mention.end, name_end) < _NEAR
+        if hit and (near or stage in {_R, _C} or (stage is _U and done)):
             if stage is _U and before is not None and before.stage in {_C, _R}:
                 # 力争启动X建设, 全面完成X建设任务: the verb in front rules, with its object
                 return Cue(before.stage, before.start, hit.end())
+            if stage is _U and done and not text.startswith("投资", hit.end()):
+                return Cue(_C, done.start(), hit.end())  # 完成X道路建设 (not 建设投资): finished
             return Cue(stage, hit.start(), hit.end())
     return before
+
+
+def _last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last match of ``pattern`` in ``text[start:end]``, or None."""
+    matches = list(pattern.finditer(text, start, end))
+    return matches[-1] if matches else None
 
 
 def widen(text: str, start: int, end: int, limit: int, *, chain: bool) -> int:

@@ -157,6 +157,13 @@ def test_examples_of_a_class_do_not_borrow_its_head() -> None:
         ("形成青石产业园、白沙产业园两园格局", "白沙产业园", C),
         ("青石经开区面积达到20平方公里", "青石经开区", C),
         ("红岩湿地公园获批国家湿地公园", "红岩湿地公园", C),
+        # 完成 governs the work the clause ends with, however far; money spent is not done
+        ("完成白沙产业园标准厂房及配套基础设施建设", "白沙产业园", C),
+        ("完成G245青山段光明—白马—梁山道路建设", "G245青山段", C),
+        ("完成青石水库建设投资3亿元", "青石水库", U),
+        # a verb that closes the item before (…公路建设和) does not govern the next one
+        ("力争启动青龙铁路、白马高速公路建设和青山铁路扩能改造", "青山铁路扩能改造", R),
+        ("加快青龙铁路建设和白马水库除险加固", "白马水库", U),
     ],
 )
 def test_milestones_designations_and_hedges(text: str, name: str, stage: Stage) -> None:
@@ -179,6 +186,13 @@ def test_a_count_of_industries_is_not_a_heading() -> None:
     text = "一、2021年工作回顾\n一、二、三产业分别增长5%、6%、7%。青岩产业园建成投运。"
     record = _records(text, year=2022)["青岩产业园"]
     assert (record.target_year, record.reported) == (2021, True)
+
+
+def test_a_landmark_in_a_dated_task_list_has_no_year() -> None:
+    text = "2021年区政府工作报告目标任务分解方案\n保护好青山国家森林公园,加快白沙水库建设。"
+    records = _records(text, year=2021)
+    assert records["白沙水库"].target_year == 2021
+    assert (records["青山国家森林公园"].stage, records["青山国家森林公园"].target_year) == (C, None)
 
 
 def test_a_stated_stage_wins_over_a_landmark() -> None:
