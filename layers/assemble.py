@@ -79,6 +79,7 @@ def locate_project(project: Project, geocoder: Geocoder) -> Location:
         aliases=project.aliases,
         counties=project.counties,
         endpoints=project.endpoints,
+        stations=project.stations,
         jurisdiction=doc.jurisdiction,
     )
 

@@ -19,7 +19,8 @@ The rules, most precise first (precision codes are fixed, see DESIGN.md):
     A node that names a town (忠县石宝寨) is that town's point; a railway's node
     at a city or county is the station named after it (达州站, 万州北), else the seat.
     A section named by one county (成渝中线高铁(大足段)) is the whole line led
-    through that county and cut to its polygon.
+    through that county and cut to its polygon; a station the text writes at a
+    railway's name (成渝中线高铁“大足石刻站”) is a stop the line is led through.
 ``county`` / ``city``
     Only the county (or the prefecture) is known: from the name, from the text,
     or from the document's own jurisdiction. The geometry is that unit's
@@ -402,6 +403,7 @@ class Geocoder:
         aliases: Sequence[str] = (),
         counties: Sequence[str] = (),
         endpoints: Sequence[str] = (),
+        stations: Sequence[str] = (),
         jurisdiction: str | None = None,
     ) -> Location:
         """The best location the evidence supports (see the module docstring).
@@ -410,6 +412,9 @@ class Geocoder:
         ----------
         name, category, aliases, counties, endpoints
             As in an extracted record.
+        stations
+            Places of stations the texts write at a railway's name (大足石刻 of
+            成渝中线高铁“大足石刻站”): the route is led through them too.
         jurisdiction
             Adcode of the document's own unit (county, prefecture or province):
             the region that settles ambiguous names, and the fallback location.
@@ -425,6 +430,7 @@ class Geocoder:
                 if category == "railway":
                     nodes = [self._station_node(n) for n in nodes]
                 if len({(n.point.x, n.point.y) for n in nodes}) >= 2:
+                    nodes, how = self._with_stops(nodes, how, stations, region=jurisdiction)
                     return self._route(nodes, how, counties)
             within = self._section_within(name, category=category, jurisdiction=jurisdiction)
             if within is not None:
@@ -452,6 +458,41 @@ class Geocoder:
         area = self._area(name, counties=counties, jurisdiction=jurisdiction, region=region)
         return dataclasses.replace(area, method=area.method + why_not) if why_not else area
 
+    def _with_stops(
+        self, nodes: list[Node], how: str, stations: Sequence[str], *, region: str | None
+    ) -> tuple[list[Node], str]:
+        """``nodes`` with each named station's place put where it adds least length.
+
+        A station whose place the line already visits adds nothing; one that cannot be
+        placed, is named after a former county, or would more than double the line (a
+        misread place) is left out.
+        """
+        added: list[str] = []
+        for station in stations:
+            stop = None if self._former_name(station) else self.node(station, region=region)
+            if stop is None or stop.key in {n.key for n in nodes}:
+                continue
+            at, extra = _cheapest_insertion(nodes, stop.point)
+            if extra > sum(_km(a.point, b.point) for a, b in itertools.pairwise(nodes)):
+                continue
+            nodes = [*nodes[:at], dataclasses.replace(stop, label=f"{station}站"), *nodes[at:]]
+            added.append(f"{station}站")
+        if added:
+            how += f"; by way of stations the text names: {'、'.join(added)}"
+        return nodes, how
+
+    def _former_name(self, text: str) -> bool:
+        """Whether ``text`` is a former county's name (双桥, now in 大足区): its place is
+        not the successor's seat, so it is no stop to lead a line through."""
+        try:
+            match = self.places.resolve(text)
+        except PlaceNameError:
+            return False
+        if match.via == "former":
+            return True  # 双桥区
+        own = short_name(match.unit.name)  # 大足县 -> 大足区 is a rename: 大足 is still 大足
+        return text != own and any(short_name(f) == text for f in self.places.former)
+
     def _section_within(
         self, name: str, *, category: str, jurisdiction: str | None
     ) -> Location | None:
@@ -478,9 +519,7 @@ class Geocoder:
         via = Node(section.group("paren"), seat, f"seat of {unit.name}", unit, unit.adcode,
                    short_name(unit.name))  # fmt: skip
         if unit.adcode not in {n.key for n in nodes}:
-            at = min(range(1, len(nodes)),
-                     key=lambda i: _km(nodes[i - 1].point, seat) + _km(seat, nodes[i].point)
-                     - _km(nodes[i - 1].point, nodes[i].point))  # fmt: skip
+            at, _ = _cheapest_insertion(nodes, seat)
             nodes = [*nodes[:at], via, *nodes[at:]]
         if category == "railway":
             nodes = [self._station_node(n) for n in nodes]
@@ -764,6 +803,18 @@ def _km_to_line(point: shapely.Point, vertices: list[shapely.Point]) -> float:
 
     line = shapely.LineString([local(v) for v in vertices])
     return float(line.distance(shapely.Point(0.0, 0.0)))
+
+
+def _cheapest_insertion(nodes: Sequence[Node], point: shapely.Point) -> tuple[int, float]:
+    """Where ``point`` joins the line through ``nodes`` adding least length, and how
+    many kilometres it adds."""
+    costs = [
+        _km(nodes[i - 1].point, point) + _km(point, nodes[i].point)
+        - _km(nodes[i - 1].point, nodes[i].point)
+        for i in range(1, len(nodes))
+    ]  # fmt: skip
+    at = min(range(len(costs)), key=costs.__getitem__)
+    return at + 1, costs[at]
 
 
 def _km(a: shapely.Point, b: shapely.Point) -> float:

@@ -1,7 +1,8 @@
 """Stored locations: each project's place, kept between builds, keyed by what placed it.
 
 Geocoding a project reads only the project (its name, category, other
-spellings, counties, endpoints and the jurisdiction of its latest document) and
+spellings, counties, endpoints, the stations its texts name at a railway's name
+and the jurisdiction of its latest document) and
 the reference data and code of the build. The store keeps every project's
 :class:`layers.geocode.Location` in a ``locations`` table under a key of all
 of that (:func:`location_key`, the pipeline's fingerprint included), so a
@@ -34,6 +35,8 @@ def location_key(project: Project, *, version: str) -> str:
     doc, _ = project.latest
     inputs = [version, project.name, project.category, project.aliases, project.counties,
               project.endpoints, doc.jurisdiction]  # fmt: skip
+    if project.stations:  # a railway's stops the texts name (none: the key as before)
+        inputs.append(project.stations)
     text = json.dumps(inputs, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 

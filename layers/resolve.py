@@ -35,6 +35,7 @@ from layers.errors import PlaceNameError
 from layers.extract import name_key
 from layers.geocode import LINE_CATEGORIES, Geocoder, Node
 from layers.model import Document, Record
+from layers.vicinity import stations_named
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,15 @@ class Project:
             if len(record.endpoints) > len(longest):
                 longest = record.endpoints
         return list(longest)
+
+    @property
+    def stations(self) -> list[str]:
+        """Places of the stations the documents write at a railway's name (成渝中线高铁
+        “大足石刻站” -> 大足石刻): stops its route should pass through."""
+        if self.category != "railway":
+            return []
+        texts = [m.sentence.text for _, r in self.records for m in r.mentions]
+        return stations_named([self.name, *self.aliases], texts)
 
     def by_date(self) -> list[tuple[Document, Record]]:
         """The records, oldest document first."""

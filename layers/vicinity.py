@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -248,3 +249,31 @@ def scope_counties(
     if not scope and jurisdiction is not None:
         scope = counties_within(jurisdiction, places)
     return list(dict.fromkeys(scope))
+
+
+# A station written right after a line's name: 成渝中线高铁“大足石刻站”, 西渝高铁达州南站,
+# 西环线设双桥综合枢纽站.
+_NAMED_STATION_RE = re.compile(
+    r"(?:增设|新设|设立|设|预留)?[“\"「]?(?P<place>[\u4e00-\u9fff]{2,8}?)"
+    r"(?:综合枢纽|客运|货运|物流)?站(?![房场台前])"
+)
+
+
+def stations_named(names: Iterable[str], texts: Iterable[str]) -> list[str]:
+    """The places of the stations ``texts`` name right after one of a line's ``names``.
+
+    A work report that writes "全面启动成渝中线高铁“大足石刻站”站房建设" says the
+    line stops in 大足: the route should pass there even though its name (成渝)
+    gives only its ends. Only a station written at the name counts, not every 站 of
+    the sentence; 站房 and 站场 are works at a station, not its name.
+    """
+    found: list[str] = []
+    for text in texts:
+        for name in sorted(set(names), key=len, reverse=True):
+            at = text.find(name)
+            while at >= 0:
+                hit = _NAMED_STATION_RE.match(text, at + len(name))
+                if hit is not None:
+                    found.append(hit.group("place"))
+                at = text.find(name, at + len(name))
+    return list(dict.fromkeys(found))

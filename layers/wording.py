@@ -234,6 +234,7 @@ _ROUTE_BODY = re.compile(
     r"(?P<how>section|endpoints|abbreviation) (?P<parts>.+?)"
     r"(?: \(chosen among (?P<readings>\d+) readings by route shape and the document's region\))?"
     r"(?:; not placed: (?P<unplaced>[^;]+))?"
+    r"(?:; by way of stations the text names: (?P<stops>[^;]+))?"
     r"(?P<through>(?:; \d+ node\(s\) at (?:station|town)s: [^;]+)*)"
 )
 _THROUGH = re.compile(r"; (\d+) node\(s\) at (station|town)s: ([^;]+)")
@@ -251,6 +252,8 @@ def _route(match: re.Match[str]) -> str:
         text += f"（按线路走向和文件所在地区，从 {found['readings']} 种读法中选定）"
     if found["unplaced"]:
         text += f"；未能定位：{found['unplaced']}"
+    if found["stops"]:
+        text += f"；途经原文提到的车站：{found['stops']}"
     for count, kind, names in _THROUGH.findall(found["through"] or ""):
         text += f"；{count} 个节点在{_THROUGH_ZH[kind]}：{names}"
     return f"{text}（{'；'.join(_node(s) for s in _split_top(sources, '; '))}）"

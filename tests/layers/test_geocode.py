@@ -196,6 +196,22 @@ def test_a_section_named_by_one_county_is_the_line_cut_to_it(geocoder) -> None:
     assert (ring.precision, ring.counties) == ("county", ("大足区",))
 
 
+def test_a_railway_passes_the_station_its_text_names(geocoder) -> None:
+    whole = geocoder.locate(name="成渝中线高铁", category="railway", jurisdiction=DAZU)
+    dazu = geocoder._polygons[geocoder.places.resolve("大足区").unit.adcode]
+    assert not whole.geometry.intersects(dazu)  # 成都 to 重庆 straight misses 大足
+    loc = geocoder.locate(name="成渝中线高铁", category="railway", stations=["大足石刻"],
+                          jurisdiction=DAZU)  # fmt: skip
+    assert loc.precision == "route" and loc.nodes == ("成都", "大足石刻站", "重庆")
+    assert loc.geometry.intersects(dazu) and "大足区" in loc.counties
+    assert "by way of stations the text names: 大足石刻站" in loc.method
+    # A stop the line already visits, or one that would double the line, changes nothing.
+    # So does a former county (双桥, now in 大足区: not at 大足's seat).
+    same = geocoder.locate(name="成渝中线高铁", category="railway",
+                           stations=["成都东", "喀什", "双桥"], jurisdiction=DAZU)  # fmt: skip
+    assert same.nodes == whole.nodes and same.method == whole.method
+
+
 def test_lines_leaving_the_corpus_area_still_draw(geocoder) -> None:
     loc = geocoder.locate(
         name="成都至万源至安康铁路", category="railway",

@@ -8,7 +8,13 @@ import pytest
 import shapely
 
 from layers.localities import Localities
-from layers.vicinity import counties_within, place_named_in, scope_counties, station_for
+from layers.vicinity import (
+    counties_within,
+    place_named_in,
+    scope_counties,
+    station_for,
+    stations_named,
+)
 
 XUANHAN, DACHUAN, DAZHU = "511722", "511703", "511724"
 
@@ -125,3 +131,12 @@ def test_scope_is_the_tied_county_else_the_jurisdiction(place_index) -> None:
     within = scope_counties([], jurisdiction=dazhou, places=place_index)
     assert XUANHAN in within and DACHUAN in within and len(within) == 7
     assert counties_within(xuanhan, place_index) == [XUANHAN]
+
+
+def test_stations_are_read_only_where_the_text_writes_them_at_the_line() -> None:
+    text = "全面启动成渝中线高铁“大足石刻站”站房建设,促进重庆都市圈铁路西环线建设"
+    assert stations_named(["成渝中线高铁"], [text]) == ["大足石刻"]
+    assert stations_named(["西渝高铁"], ["西渝高铁达州南站开工", "西渝高铁达州南站"]) == ["达州南"]
+    assert stations_named(["西环线"], ["西环线设双桥综合枢纽站、预留万古物流站"]) == ["双桥"]
+    works = ["成渝中线高铁站房建设", "加快成渝中线高铁建设,达州站"]
+    assert stations_named(["成渝中线高铁"], works) == []

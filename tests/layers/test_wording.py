@@ -36,13 +36,14 @@ from layers.wording import (
 METHOD_MODULES = ("layers/geocode.py", "layers/vicinity.py", "layers/candidates.py")
 _BUILDERS = {"Location", "Node", "NamedAfter", "_unit_location"}
 _ASSIGNED = {("_nodes_from_parts", "text"), ("locate", "why_not"), ("_route", "through"),
-             ("_route", "sources")}  # fmt: skip
+             ("_route", "sources"), ("_with_stops", "how")}  # fmt: skip
 _RETURNED = {"label", "placement_method"}
 
 PHRASES = {
     " (chosen among {} readings by route shape and the document's region)",
     "; not placed nearer: {}",
     "; not placed: {}",
+    "; by way of stations the text names: {}",
     "; {} node(s) at {}s: {}",
     "abbreviation",
     "abbreviation {} = {}",
@@ -102,6 +103,11 @@ SAMPLES = {
         "示意线路，经路段 三江—梁永；2 个节点在乡镇或村：三江、梁永"
         "（三江：三江镇（巴州区；乡镇点位，"
         "Vonng/adcode，CC BY 4.0，由 GCJ-02 转换）；梁永：巴州区驻地（名录中没有“梁永”））",
+    "route through abbreviation 成—渝; by way of stations the text names: 大足石刻站 (成: "
+    "abbreviation 成 = 成都市; 大足石刻站: seat of 大足区 (大足石刻 not in the gazetteer); "
+    "渝: abbreviation 渝 = 重庆市)":
+        "示意线路，经简称 成—渝；途经原文提到的车站：大足石刻站（成：简称“成”指 成都市；"
+        "大足石刻站：大足区驻地（名录中没有“大足石刻”）；渝：简称“渝”指 重庆市）",
     "route through abbreviation 成—渝 (成: abbreviation 成 = 成都市; 渝: abbreviation 渝 = 重庆市)":
         "示意线路，经简称 成—渝（成：简称“成”指 成都市；渝：简称“渝”指 重庆市）",
     "section within 大足区 of the route through abbreviation 成—渝, led through 大足 and cut to "
