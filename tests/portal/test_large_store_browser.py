@@ -47,7 +47,8 @@ def test_a_full_view_is_counted_on_cells_and_a_zoom_draws_the_projects(
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(large_url, wait_until="domcontentloaded")
-        page.get_by_text("大型图层库（188 个项目）", exact=False).wait_for(timeout=60_000)
+        total = len(corpus_tables.projects)
+        page.get_by_text(f"大型图层库（{total} 个项目）", exact=False).wait_for(timeout=60_000)
         frame = map_frame(page)
         state = _answered(frame, 0)
         located = int(corpus_tables.projects.geometry.notna().sum())
