@@ -22,10 +22,14 @@ and by its geometry against the reference prefecture and county polygons:
 * any other point belongs where the area's polygon covers it;
 * any other line or outline belongs where it enters the area's interior: it must
   meet the area shrunk by :data:`EDGE_TOLERANCE_M` (measured in the area's UTM
-  zone). A route ending on a border, running along it, or grazing it by a
-  few metres (routes are straight lines between named nodes, schematic) is not
-  in the county next door. The shrinking is done once per area, on a handful of
-  polygons, so the per-project test is one vectorised GEOS predicate.
+  zone). A line ending on a border, running along it, or grazing it by a
+  few metres is not in the county next door. A schematic ``route`` (straight
+  lines between named nodes) must reach :data:`ROUTE_REACH_M` into the area: the
+  real line may run kilometres to either side, so a route that only cuts a
+  county's corner (成达万高铁's 达州站—万州北 leg across 宣汉县's edge) is not
+  evidence that the line crosses it; the counties its text or its nodes name still
+  find it. The shrinking is done once per area, on a handful of polygons, so the
+  per-project test is one vectorised GEOS predicate.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ EDGE_TOLERANCE_M = 100.0
 """How far a line or outline must reach into an area to be in it: more than float
 noise, datum round-trips (~1 m) and the map's 50 m simplification, and nothing
 against a county tens of kilometres across."""
+ROUTE_REACH_M = 3000.0
+"""How far a schematic route must reach into an area to be in it: further than a
+straight line between nodes can be trusted to follow the real one near a border."""
 STAND_IN_PRECISIONS = ("county", "city")
 """Precisions whose geometry stands for an administrative unit, not the project."""
 SAME_UNIT_EXTENT_DEG = 0.01
@@ -83,6 +90,8 @@ class Area:
         The area's polygon (EPSG:4326, prepared): the points it covers are in the view.
     interior
         ``outline`` shrunk by :data:`EDGE_TOLERANCE_M`: lines and outlines must meet it.
+    route_interior
+        ``outline`` shrunk by :data:`ROUTE_REACH_M`: schematic routes must meet it.
     counties
         County polygons whose county-precision stand-ins are in the view.
     prefectures
@@ -92,6 +101,7 @@ class Area:
     names: frozenset[str]
     outline: shapely.Geometry
     interior: shapely.Geometry
+    route_interior: shapely.Geometry
     counties: gpd.GeoSeries
     prefectures: gpd.GeoSeries
 
@@ -102,10 +112,11 @@ def _in_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame if frame.crs.to_epsg() == 4326 else frame.to_crs(CRS)
 
 
-def _shrunk(outline: shapely.Geometry) -> shapely.Geometry:
-    """``outline`` moved :data:`EDGE_TOLERANCE_M` inwards, measured in its UTM zone."""
+def _shrunk(outline: shapely.Geometry, metres: float = EDGE_TOLERANCE_M) -> shapely.Geometry:
+    """``outline`` moved ``metres`` inwards, measured in its UTM zone (itself if that
+    leaves nothing: a sliver of a unit is still a unit)."""
     series = gpd.GeoSeries([outline], crs=CRS)
-    inner = series.to_crs(series.estimate_utm_crs()).buffer(-EDGE_TOLERANCE_M).to_crs(CRS)
+    inner = series.to_crs(series.estimate_utm_crs()).buffer(-metres).to_crs(CRS)
     shrunk = inner.iloc[0]
     return outline if shrunk is None or shrunk.is_empty else shrunk
 
@@ -151,12 +162,12 @@ def view_area(
         return None
     if outline is None or outline.is_empty:
         outline = shapely.Polygon()
-        interior = outline
+        interior = route_interior = outline
     else:
-        interior = _shrunk(outline)
-        shapely.prepare(outline)
-        shapely.prepare(interior)
-    return Area(names=names, outline=outline, interior=interior,
+        interior, route_interior = _shrunk(outline), _shrunk(outline, ROUTE_REACH_M)
+        for shape in (outline, interior, route_interior):
+            shapely.prepare(shape)
+    return Area(names=names, outline=outline, interior=interior, route_interior=route_interior,
                 counties=picked.geometry.reset_index(drop=True),
                 prefectures=units.geometry.reset_index(drop=True))  # fmt: skip
 
@@ -195,9 +206,11 @@ def in_area(projects: gpd.GeoDataFrame, area: Area) -> pd.Series:
     points = np.isin(shapely.get_type_id(geometries), _POINT_TYPES)
     precision = projects["precision"].astype("string").fillna("").to_numpy(dtype=object)
     stand_in = np.isin(precision, STAND_IN_PRECISIONS)
+    route = precision == "route"
     placed = np.zeros(len(projects), dtype=bool)
     for rows, shape in ((present & ~stand_in & points, area.outline),
-                        (present & ~stand_in & ~points, area.interior)):  # fmt: skip
+                        (present & ~stand_in & ~points & ~route, area.interior),
+                        (present & route & ~points, area.route_interior)):  # fmt: skip
         if rows.any():
             placed[rows] = shapely.intersects(shape, geometries[rows])
     for level, units in (("county", area.counties), ("city", area.prefectures)):

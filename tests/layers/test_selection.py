@@ -165,6 +165,25 @@ def test_a_county_holds_its_points_crossing_lines_own_outline_and_named_projects
     assert _ids(county_names=["B县"], prefecture_level=False) == ["line-ab", "line-to-a"]
 
 
+def test_a_schematic_route_cutting_a_corner_is_not_in_that_county() -> None:
+    # Both leave B for C; the first crosses C's north-west corner (about 1 km deep), the
+    # second runs 20 km into C. A drawn line ("exact") is in C by the same corner.
+    corner = shapely.LineString([(107.9, 31.38), (108.1, 31.58)])
+    deep = shapely.LineString([(107.9, 31.2), (108.2, 31.2)])
+    projects = gpd.GeoDataFrame(
+        {"project_id": ["corner", "deep", "drawn"], "precision": ["route", "route", "exact"],
+         "counties": pd.array([None] * 3, dtype="string"),
+         "located_counties": pd.array([None] * 3, dtype="string")},
+        geometry=[corner, deep, corner], crs="EPSG:4326",
+    )  # fmt: skip
+    area = view_area(*_units(), county_names=["C县"], prefecture_level=False)
+    assert area is not None
+    assert list(projects[in_area(projects, area)]["project_id"]) == ["deep", "drawn"]
+    # Its text still finds it: the county a route's node stands in is named.
+    projects.loc[0, "located_counties"] = "C县"
+    assert list(projects[in_area(projects, area)]["project_id"]) == ["corner", "deep", "drawn"]
+
+
 def test_the_switch_adds_the_projects_known_only_by_the_prefecture() -> None:
     assert _ids(county_names=["A县"]) == [
         "point-a", "line-ab", "county-a", "city-jia", "unlocated-a",
