@@ -167,10 +167,11 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "close_details": {"zh": "关闭详情", "en": "Close details"},
     "summary": {
-        "zh": "共 {n} 个项目（截至 {year} 年：已报告建成 {done} 个，在建 {building} 个，"
-        "未报告进展 {none} 个；逾期未报完成 {late} 个）",
-        "en": "{n} projects as of {year}: {done} reported completed, {building} under "
-        "construction, {none} with no progress reported; {late} overdue",
+        "zh": "共 {n} 个项目（截至 {year} 年已报告：建成 {done} 个，在建 {building} 个，"
+        "前期 {preparing} 个，规划 {proposed} 个；未报告进展 {none} 个；逾期未报完成 {late} 个）",
+        "en": "{n} projects as of {year}, reported: {done} completed, {building} under "
+        "construction, {preparing} preparatory, {proposed} proposed; {none} with no progress "
+        "reported; {late} overdue",
     },
     "name": {"zh": "名称", "en": "Name"},
     "status": {"zh": "状态", "en": "Status"},
@@ -449,8 +450,9 @@ ENGLISH_ONE: dict[str, str] = {
     "map_unit_city": "{name}: 1 project known only by this prefecture",
     "map_unit_area": "{name}: 1 project known only by this area",
     "map_cell_tip": "1 project here: click to zoom",
-    "summary": "1 project as of {year}: {done} reported completed, {building} under "
-    "construction, {none} with no progress reported; {late} overdue",
+    "summary": "1 project as of {year}, reported: {done} completed, {building} under "
+    "construction, {preparing} preparatory, {proposed} proposed; {none} with no progress "
+    "reported; {late} overdue",
     "queue_count": "1 project is still known only to its county or prefecture",
     "figure_unlabelled": "1 more not named (to avoid overlaps)",
 }

@@ -265,11 +265,13 @@ def render_overview(
 
 
 def summary_line(selected: pd.DataFrame, *, year: int | None, lang: str) -> str:
-    """The headline count, from the same as-of columns as the map and the table."""
+    """The headline count, from the same as-of columns as the map and the table: every
+    reported stage is counted, so the parts add up to the whole a reporter would quote."""
     known = selected["known_stage"] if "known_stage" in selected else selected["status"]
     overdue = selected["overdue"].fillna(False).astype(bool) if len(selected) else []
     return translate(
         "summary", lang, n=len(selected), year=year, done=int((known == "completed").sum()),
-        building=int((known == "under_construction").sum()), none=int(known.isna().sum()),
-        late=int(sum(overdue)),
+        building=int((known == "under_construction").sum()),
+        preparing=int((known == "preparatory").sum()), proposed=int((known == "proposed").sum()),
+        none=int(known.isna().sum()), late=int(sum(overdue)),
     )  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -16,6 +18,7 @@ from portal.overview import (
     stage_badges,
     stage_chart,
     stage_counts,
+    summary_line,
     table_frame,
     table_order,
 )
@@ -138,3 +141,13 @@ def test_a_picked_row_opens_frames_and_outlines_its_project(monkeypatch) -> None
 def test_the_table_callback_names_the_rows_in_the_order_shown() -> None:
     callback = overview._row_callback(["a", "d"])
     assert callback.args == (("a", "d"),)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_headline_parts_add_up_to_the_whole(lang) -> None:
+    selected = _selection()
+    selected.loc[2, "known_stage"] = "preparatory"  # a reported 前期, once left uncounted
+    line = summary_line(selected, year=2024, lang=lang)
+    numbers = [int(n) for n in re.findall(r"\d+", line.replace("2024", ""))]
+    total, parts = numbers[0], numbers[1:6]  # completed .. proposed, then unreported
+    assert total == 4 and sum(parts) == total and parts[2] == 1
