@@ -439,13 +439,19 @@ def _feature_rows(
     }
 
 
+NEAR_FRAME_PAD_DEG = 0.15
+"""A township point opens in a frame about 30 km across: its township, the places
+around and a county border in sight, not a blank close-up that would look exact."""
+
+
 def project_bounds(projects: gpd.GeoDataFrame, project_id: str) -> list[list[float]] | None:
     """The frame a ``?project=`` link opens on: the project's box, padded ("" if unlocated)."""
     row = projects[projects["project_id"] == project_id]
     if row.empty or row.geometry.iloc[0] is None or row.geometry.iloc[0].is_empty:
         return None
     minx, miny, maxx, maxy = row.geometry.iloc[0].bounds
-    pad = max(0.02, 0.15 * max(maxx - minx, maxy - miny))
+    near = "precision" in row and row["precision"].iloc[0] == "near"
+    pad = max(NEAR_FRAME_PAD_DEG if near else 0.02, 0.15 * max(maxx - minx, maxy - miny))
     return [[miny - pad, minx - pad], [maxy + pad, maxx + pad]]
 
 

@@ -24,6 +24,7 @@ from portal.projectmap import (
     feature_style,
     legend_html,
     prepare_projects,
+    project_bounds,
     switches_for_categories,
 )
 
@@ -126,7 +127,7 @@ def test_a_link_frames_its_project_and_the_chosen_one_is_outlined(xuanhan) -> No
     args = build_project_map(_selection(), counties=xuanhan, lang="zh", zoom_to="iz-1",
                              selected_id="iz-1")  # fmt: skip
     (south, west), (north, east) = args["zoom"]
-    assert south < 31.2 < north and west < 107.5 < east and north - south < 0.2
+    assert south < 31.2 < north and west < 107.5 < east and north - south < 0.5  # a frame, not all
     assert json.loads(args["selected"]) == [[107.5, 31.2]]
     plain = build_project_map(_selection(), counties=xuanhan, lang="zh")
     assert plain["zoom"] is None and plain["selected"] == ""
@@ -329,3 +330,14 @@ def test_the_legend_folds_to_its_title_and_names_badges_and_parallel_lines() -> 
     assert "数字圆标" in legend and "并行的线" in legend
     script = (FRONTEND / "map.js").read_text(encoding="utf-8")
     assert "localStorage" in script and "is-folded" in script
+
+
+def test_a_township_point_opens_in_its_surroundings_not_a_close_up() -> None:
+    projects = gpd.GeoDataFrame(
+        {"project_id": ["near", "exact"], "precision": ["near", "exact"]},
+        geometry=[shapely.Point(107.7, 31.4), shapely.Point(107.7, 31.4)], crs="EPSG:4326",
+    )  # fmt: skip
+    (south, west), (north, east) = project_bounds(projects, "near")
+    assert north - south > 0.29 and east - west > 0.29  # about 30 km: township and county
+    (south, west), (north, east) = project_bounds(projects, "exact")
+    assert north - south < 0.1
