@@ -77,12 +77,12 @@ CATEGORY_WORDS_EN: Mapping[str, str] = {
     "other": "Other facilities",
 }
 PRECISION_WORDS_EN: Mapping[str, str] = {
-    "exact": "exact",
-    "near": "near (township)",
-    "route": "schematic route",
+    "exact": "Exact",
+    "near": "Near (township)",
+    "route": "Schematic route",
     "county": "County",
-    "city": "prefecture",
-    "unlocated": "unlocated",
+    "city": "Prefecture",
+    "unlocated": "Unlocated",
 }
 """The same words in English, for texts written in English (a KML description);
 tables with English headers keep the codes."""

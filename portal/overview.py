@@ -246,8 +246,9 @@ def render_overview(
             st.altair_chart(stage_chart(counts, by="target_year", lang=lang, horizontal=False),
                             width="stretch")  # fmt: skip
     st.caption(translate("downloads", lang))
-    fmt_col, head_col, button_col = st.columns([2, 1, 2])
-    fmt = fmt_col.selectbox(translate("format", lang), FORMATS, label_visibility="collapsed")
+    fmt_col, head_col, button_col = st.columns([3, 2, 2])
+    fmt = fmt_col.selectbox(translate("format", lang), FORMATS, label_visibility="collapsed",
+                            format_func=lambda f: translate(f"fmt_{f}", lang))  # fmt: skip
     headers = "zh" if head_col.toggle(translate("zh_headers", lang), value=lang == "zh") else "en"
     ids_key = hashlib.sha1("|".join(selected["project_id"]).encode()).hexdigest()
     request = f"{ids_key}:{fmt}:{headers}:{year}"

@@ -57,7 +57,7 @@ def test_the_picker_moves_on_to_the_next_project() -> None:
 def test_labels_and_reasons() -> None:
     row = {"name": "普光经开区", "precision": "city", "mentions": 4}
     assert queue_label(row, lang="zh") == "普光经开区（地市，4 次提及）"
-    assert queue_label(row, lang="en") == "普光经开区 (prefecture, 4 mentions)"
+    assert queue_label(row, lang="en") == "普光经开区 (Prefecture, 4 mentions)"
     assert reason_text("placed from the queue: 普光镇", "  ") == "placed from the queue: 普光镇"
     assert reason_text("placed from the queue: 普光镇", "见规划图") == (
         "placed from the queue: 普光镇; 见规划图"
