@@ -173,6 +173,10 @@ LABELS: dict[str, dict[str, str]] = {
         "construction, {preparing} preparatory, {proposed} proposed; {none} with no progress "
         "reported; {late} overdue",
     },
+    "summary_prefecture_wide": {
+        "zh": "。其中 {n} 个只知所在地市（含逾期 {late} 个）",
+        "en": ". Of these, known only by the prefecture: {n} ({late} overdue)",
+    },
     "name": {"zh": "名称", "en": "Name"},
     "status": {"zh": "状态", "en": "Status"},
     "target_year": {"zh": "目标年份", "en": "Target year"},

@@ -265,14 +265,28 @@ def render_overview(
                                width="stretch")  # fmt: skip
 
 
-def summary_line(selected: pd.DataFrame, *, year: int | None, lang: str) -> str:
+def summary_line(
+    selected: pd.DataFrame, *, year: int | None, lang: str, prefecture_wide: bool = False
+) -> str:
     """The headline count, from the same as-of columns as the map and the table: every
-    reported stage is counted, so the parts add up to the whole a reporter would quote."""
+    reported stage is counted, so the parts add up to the whole a reporter would quote.
+
+    With ``prefecture_wide`` (a county view that takes in the projects known only by
+    its prefecture) it says how many of them, and of the overdue, those are: an
+    official must not read a prefecture's overdue project as the county's own.
+    """
     known = selected["known_stage"] if "known_stage" in selected else selected["status"]
-    overdue = selected["overdue"].fillna(False).astype(bool) if len(selected) else []
-    return translate(
+    overdue = (selected["overdue"].fillna(False).astype(bool) if len(selected)
+               else pd.Series([], dtype=bool))  # fmt: skip
+    line = translate(
         "summary", lang, n=len(selected), year=year, done=int((known == "completed").sum()),
         building=int((known == "under_construction").sum()),
         preparing=int((known == "preparatory").sum()), proposed=int((known == "proposed").sum()),
-        none=int(known.isna().sum()), late=int(sum(overdue)),
+        none=int(known.isna().sum()), late=int(overdue.sum()),
     )  # fmt: skip
+    if prefecture_wide and "precision" in selected and len(selected):
+        wide = (selected["precision"] == "city").to_numpy(dtype=bool)
+        if wide.any():
+            line += translate("summary_prefecture_wide", lang, n=int(wide.sum()),
+                              late=int(overdue.to_numpy(dtype=bool)[wide].sum()))  # fmt: skip
+    return line

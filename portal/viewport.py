@@ -330,7 +330,8 @@ def _render_counts(
             notice(translate("view_cells_filters", lang, year=filters.year,
                              own=summary.as_of_year or "—"), kind="warning")  # fmt: skip
         return
-    line = summary_line(selected, year=filters.year, lang=lang)
+    wide = bool(filters.counties) and filters.prefecture_level
+    line = summary_line(selected, year=filters.year, lang=lang, prefecture_wide=wide)
     st.markdown(f"**{translate('view_summary', lang, summary=line)}**")
 
 

@@ -151,3 +151,15 @@ def test_the_headline_parts_add_up_to_the_whole(lang) -> None:
     numbers = [int(n) for n in re.findall(r"\d+", line.replace("2024", ""))]
     total, parts = numbers[0], numbers[1:6]  # completed .. proposed, then unreported
     assert total == 4 and sum(parts) == total and parts[2] == 1
+
+
+def test_a_county_headline_says_what_only_its_prefecture_is_known_for() -> None:
+    selected = _selection()
+    selected.loc[1, "precision"] = "city"  # overdue, and known only by the prefecture
+    plain = summary_line(selected, year=2024, lang="zh")
+    wide = summary_line(selected, year=2024, lang="zh", prefecture_wide=True)
+    assert wide == plain + "。其中 1 个只知所在地市（含逾期 1 个）"
+    english = summary_line(selected, year=2024, lang="en", prefecture_wide=True)
+    assert english.endswith("Of these, known only by the prefecture: 1 (1 overdue)")
+    selected.loc[1, "precision"] = "route"
+    assert summary_line(selected, year=2024, lang="zh", prefecture_wide=True) == plain
