@@ -15,6 +15,10 @@ names from a middle zoom, each at a representative point inside its polygon (the
 pole of inaccessibility of its largest part, so a crescent-shaped county is not
 labelled outside itself). Names travel HTML-escaped, like all text to the browser.
 
+Lines run beyond the basemap (成达万高铁 to 成都, 西达渝高铁 to 西安): where a
+route ends outside the basemap's counties, its end is named (:func:`line_ends`),
+so five railways do not meet at an unnamed spot on a blank ground.
+
 Everything here is pure (no Streamlit) and done once per store or process:
 :func:`reference_places` per datum, :func:`match_units` per store.
 """
@@ -196,3 +200,34 @@ def place_label_order(places: Places) -> list[int]:
     rank = {CITY: 0, COUNTY: 1}
     named = [i for i, n in enumerate(places.names) if n and places.levels[i] in rank]
     return sorted(named, key=lambda i: (rank[places.levels[i]], -places.areas[i], i))
+
+
+def line_ends(
+    selected: gpd.GeoDataFrame, *, counties: gpd.GeoDataFrame, basemap: Basemap
+) -> list[list[object]]:
+    """``[name, x, y]`` of each route end outside ``counties`` (already in the basemap's
+    datum, as the map draws them), one per name, HTML-escaped.
+
+    A route's geometry runs through its nodes in order and its ``endpoints`` column
+    names them (成都|大足石刻站|重庆), so the first and last vertex take the first
+    and last name. Ends inside the basemap are left to the county and prefecture
+    labels there.
+    """
+    if selected.empty or "endpoints" not in selected:
+        return []
+    routes = selected[(selected["precision"] == "route") & selected.geometry.notna()]
+    if routes.empty:
+        return []
+    routes = for_basemap(routes, basemap)
+    area = counties.geometry.union_all()
+    shapely.prepare(area)
+    ends: dict[str, list[object]] = {}
+    for geometry, endpoints in zip(routes.geometry, routes["endpoints"], strict=True):
+        names = [n for n in str(endpoints or "").split("|") if n]
+        lines = list(getattr(geometry, "geoms", [geometry]))
+        if len(names) < 2 or not lines or lines[0].geom_type != "LineString":
+            continue
+        for name, (x, y) in ((names[0], lines[0].coords[0]), (names[-1], lines[-1].coords[-1])):
+            if name not in ends and not area.covers(shapely.Point(x, y)):
+                ends[name] = [html.escape(name), round(float(x), 5), round(float(y), 5)]
+    return list(ends.values())

@@ -56,7 +56,14 @@ from layers.store import CATEGORIES
 from portal.basemaps import OFFLINE, Basemap, for_basemap
 from portal.i18n import ENGLISH_ONE, translate
 from portal.mapoverlaps import label_anchors, label_candidates, line_offsets, point_spreads
-from portal.mapplaces import Places, badge_units, match_units, place_label_order, reference_places
+from portal.mapplaces import (
+    Places,
+    badge_units,
+    line_ends,
+    match_units,
+    place_label_order,
+    reference_places,
+)
 from portal.mapview import DISPLAY_TOLERANCE_DEG
 
 STATUS_COLORS = {
@@ -545,6 +552,7 @@ def build_project_map(
     anchors, stages, names = args.pop("_labels")
     args["labels"] = label_candidates(anchors, stages, names) if presentation else []
     args.update(_place_args(prepared, args["units"]))
+    args["ends"] = line_ends(selected, counties=counties, basemap=basemap)
     args["layers_on"] = switches_for_categories(categories, args["layer_codes"])
     chosen = selected[selected["project_id"] == selected_id] if selected_id else selected.iloc[:0]
     chosen = chosen[chosen.geometry.notna()]

@@ -153,6 +153,8 @@ def test_project_map_draws_offline_on_a_canvas(portal_url, browser) -> None:
         assert frame.evaluate(PAINTED_JS) > 1000  # the projects are on the canvas, not only listed
         assert frame.evaluate("() => typeof L !== 'undefined' && L.version") == "1.9.3"
         assert frame.locator("#map-legend").is_visible()
+        # Railways running off the basemap to 成都 end at a named place, not a blank spot.
+        assert "成都" in frame.locator(".map-label-end").all_inner_texts()
         page.wait_for_timeout(2000)  # let any late request show up before the checks below
         page.screenshot(path=str(ARTIFACTS / "project_map.png"), full_page=True)
         # The layer control hides a category on the shared canvas, and shows it again.

@@ -15,7 +15,7 @@ from layers.localities import ATTRIBUTION
 from portal.basemaps import OFFLINE, Basemap
 from portal.mapcomponent import FRONTEND
 from portal.mapoverlaps import label_anchors, label_candidates, line_offsets, point_spreads
-from portal.mapplaces import place_label_order, reference_places
+from portal.mapplaces import line_ends, place_label_order, reference_places
 from portal.projectmap import (
     OVERDUE_COLOR,
     STATUS_COLORS,
@@ -341,3 +341,20 @@ def test_a_township_point_opens_in_its_surroundings_not_a_close_up() -> None:
     assert north - south > 0.29 and east - west > 0.29  # about 30 km: township and county
     (south, west), (north, east) = project_bounds(projects, "exact")
     assert north - south < 0.1
+
+
+def test_lines_leaving_the_basemap_name_their_ends_outside_it() -> None:
+    counties = gpd.GeoDataFrame({"name": ["甲县"]}, geometry=[shapely.box(107, 31, 108, 32)],
+                                crs="EPSG:4326")  # fmt: skip
+    lines = gpd.GeoDataFrame(
+        {"precision": ["route", "route", "route", "county"],
+         "endpoints": ["成都|甲县|<b>万州</b>", "成都|甲县", "甲县|乙镇", "成都|万州"]},
+        geometry=[shapely.LineString([(104, 30.7), (107.5, 31.5), (108.4, 30.8)]),
+                  shapely.LineString([(104.01, 30.7), (107.5, 31.5)]),
+                  shapely.LineString([(107.5, 31.5), (107.6, 31.6)]),
+                  shapely.box(104, 30, 105, 31)],
+        crs="EPSG:4326",
+    )  # fmt: skip
+    ends = line_ends(lines, counties=counties, basemap=Basemap(OFFLINE))
+    # One label per name, escaped; ends inside the basemap and non-routes are not named.
+    assert ends == [["成都", 104.0, 30.7], ["&lt;b&gt;万州&lt;/b&gt;", 108.4, 30.8]]

@@ -22,7 +22,7 @@
   const PREFECTURE_LABELS_UP_TO = 8; // zoom
   const COUNTY_LABELS_FROM = 8; // zoom
   const LABEL_FONTS = { // px, [normal, presentation]
-    city: [15, 20], county: [12, 15], project: [12, 15],
+    city: [15, 20], county: [12, 15], project: [12, 15], end: [12, 15],
   };
   const LEVEL_RANK = { county: 0, area: 1, city: 2 };
 
@@ -369,6 +369,7 @@
       this._drawnRows = drawn;
       this._markSelected();
       labels.projects();
+      labels.ends();
       if (map.getZoom() >= COUNTY_LABELS_FROM) labels.places("county");
       labels.finish();
     },
@@ -472,6 +473,12 @@
             if (!at) continue;
             const color = args.stages[rows.stage[i]].color;
             if (tryPlace(rows.name[i], "project", at, around, color)) count++;
+          }
+        },
+        // Where lines leave the basemap: the places they end at (成都, 西安), beside the end.
+        ends: () => {
+          for (const [name, x, y] of args.ends || []) {
+            tryPlace(name, "end", map.latLngToContainerPoint([y, x]), around);
           }
         },
         finish: () => {
