@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.ops import polylabel
 
@@ -223,7 +224,7 @@ def line_ends(
     shapely.prepare(area)
     ends: dict[str, list[object]] = {}
     for geometry, endpoints in zip(routes.geometry, routes["endpoints"], strict=True):
-        names = [n for n in str(endpoints or "").split("|") if n]
+        names = [] if pd.isna(endpoints) else [n for n in str(endpoints).split("|") if n]
         lines = list(getattr(geometry, "geoms", [geometry]))
         if len(names) < 2 or not lines or lines[0].geom_type != "LineString":
             continue
