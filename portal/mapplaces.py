@@ -216,7 +216,10 @@ def line_ends(
     """
     if selected.empty or "endpoints" not in selected:
         return []
-    routes = selected[(selected["precision"] == "route") & selected.geometry.notna()]
+    geometries = np.asarray(selected.geometry.array, dtype=object)
+    present = ~shapely.is_missing(geometries) & ~shapely.is_empty(geometries)
+    route = selected["precision"].astype("string").eq("route").fillna(False)
+    routes = selected[route.to_numpy(dtype=bool) & present]
     if routes.empty:
         return []
     routes = for_basemap(routes, basemap)
@@ -225,9 +228,9 @@ def line_ends(
     ends: dict[str, list[object]] = {}
     for geometry, endpoints in zip(routes.geometry, routes["endpoints"], strict=True):
         names = [] if pd.isna(endpoints) else [n for n in str(endpoints).split("|") if n]
-        lines = list(getattr(geometry, "geoms", [geometry]))
-        if len(names) < 2 or not lines or lines[0].geom_type != "LineString":
-            continue
+        lines = [g for g in getattr(geometry, "geoms", [geometry]) if not g.is_empty]
+        if len(names) < 2 or not lines or {g.geom_type for g in lines} != {"LineString"}:
+            continue  # no names, or not a line as a route is drawn: nothing to name
         for name, (x, y) in ((names[0], lines[0].coords[0]), (names[-1], lines[-1].coords[-1])):
             if name not in ends and not area.covers(shapely.Point(x, y)):
                 ends[name] = [html.escape(name), round(float(x), 5), round(float(y), 5)]

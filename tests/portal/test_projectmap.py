@@ -347,14 +347,15 @@ def test_lines_leaving_the_basemap_name_their_ends_outside_it() -> None:
     counties = gpd.GeoDataFrame({"name": ["甲县"]}, geometry=[shapely.box(107, 31, 108, 32)],
                                 crs="EPSG:4326")  # fmt: skip
     lines = gpd.GeoDataFrame(
-        {"precision": ["route", "route", "route", "county", "route"],
+        {"precision": ["route", "route", "route", "county", "route", "route"],
          "endpoints": pd.array(["成都|甲县|<b>万州</b>", "成都|甲县", "甲县|乙镇", "成都|万州",
-                                None], dtype="string")},
+                                None, "西安|甲县"], dtype="string")},
         geometry=[shapely.LineString([(104, 30.7), (107.5, 31.5), (108.4, 30.8)]),
                   shapely.LineString([(104.01, 30.7), (107.5, 31.5)]),
                   shapely.LineString([(107.5, 31.5), (107.6, 31.6)]),
                   shapely.box(104, 30, 105, 31),
-                  shapely.LineString([(100, 30), (101, 30)])],  # no names: nothing to say
+                  shapely.LineString([(100, 30), (101, 30)]),  # no names: nothing to say
+                  shapely.LineString()],  # an empty line (bad input): nothing either
         crs="EPSG:4326",
     )  # fmt: skip
     ends = line_ends(lines, counties=counties, basemap=Basemap(OFFLINE))
