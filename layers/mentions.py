@@ -202,10 +202,14 @@ def _list_items(text: str, end: int, floor: int, *, longest: int) -> list[tuple[
     return items
 
 
-def ends_with_head(text: str, end: int, *, floor: int = 0) -> bool:
-    """Whether ``text[:end]`` ends with a head word (公路, 水库, 产业园…), read back no
-    further than ``floor``: a verb right after it is that item's (…高速公路建设和D)."""
-    return _HEAD_END_RE.search(text, max(floor, end - 16), end) is not None
+def closes_listed_item(text: str, start: int, end: int, *, floor: int = 0) -> bool:
+    """Whether the word at ``text[start:end]`` follows a head word (公路, 水库, 产业园…,
+    read back no further than ``floor``) and is followed by 和/及/与: it belongs to the
+    item before, not to the name after it (…高速公路建设和D)."""
+    return (
+        _JOINED_RE.match(text, end) is not None
+        and _HEAD_END_RE.search(text, max(floor, start - 16), start) is not None
+    )
 
 
 def anchor_positions(text: str) -> list[int]:

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 from layers.mentions import Mention as NameMention
-from layers.mentions import ends_with_head
+from layers.mentions import closes_listed_item
 from layers.model import Stage
 from layers.segment import Clause
 
@@ -84,7 +84,6 @@ STAGE_WORD_RE: re.Pattern[str] = re.compile("|".join(f"(?:{p.pattern})" for p in
 """Any stage word the extractor recognises (a quote holds one unless its stage is a default)."""
 
 _CLAUSE_BREAK_RE = re.compile(r"[，,；;：:]")
-_JOINED_RE = re.compile(r"[和及与]")
 # 完成 before a name whose clause ends in a work (完成X道路建设) finishes that work.
 _DONE_RE = re.compile(r"完成")
 # After-cues of the weaker stages count only this close to the name.
@@ -120,9 +119,7 @@ def _before_cue(text: str, front: int, name_start: int) -> Cue | None:
     end = name_start
     while True:
         cue = _last_cue(text, front, end, _BEFORE_RE)
-        if cue is None or not (
-            _JOINED_RE.match(text, cue.end) and ends_with_head(text, cue.start, floor=front)
-        ):
+        if cue is None or not closes_listed_item(text, cue.start, cue.end, floor=front):
             return cue
         end = cue.start
 

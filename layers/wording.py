@@ -242,11 +242,16 @@ _THROUGH = re.compile(r"; (\d+) node\(s\) at (station|town)s: ([^;]+)")
 
 def _route(match: re.Match[str]) -> str:
     """ "route through <how> <parts>… (<label>: <how>; …)" in Chinese, or unchanged."""
-    whole = match[0]
-    body, sources = _split_trailing_group(match[1])
+    return _route_zh(match[1]) or match[0]
+
+
+def _route_zh(route: str) -> str | None:
+    """What follows "route through" ("<how> <parts>… (<sources>)") in Chinese, or None
+    when it cannot be read whole."""
+    body, sources = _split_trailing_group(route)
     found = _ROUTE_BODY.fullmatch(body)
     if found is None or sources is None:
-        return whole
+        return None
     text = f"示意线路，经{_ROUTE_HOW_ZH[found['how']]} {found['parts']}"
     if found["readings"]:
         text += f"（按线路走向和文件所在地区，从 {found['readings']} 种读法中选定）"
@@ -267,15 +272,12 @@ _WHY_RULES: tuple[_Rule, ...] = (
 )  # fmt: skip
 """Why a facility stayed at its county (:func:`layers.vicinity._choose`)."""
 
-_ROUTE_WHOLE = re.compile(r"route through (.+)")
-
 
 def _section_within(match: re.Match[str]) -> str:
     """ "section within <county> of the route through <how>, led through <node> and cut to
     the county (<sources>)" in Chinese; the route part is said as :func:`_route` says it."""
-    whole = _ROUTE_WHOLE.fullmatch(f"route through {match[2]} ({match[4]})")
-    route = _route(whole) if whole is not None else match[0]
-    if whole is None or route == whole[0]:
+    route = _route_zh(f"{match[2]} ({match[4]})")
+    if route is None:
         return match[0]
     return f"{match[1]} 境内的一段（经 {match[3]}，截取至该区县）：{route}"
 
@@ -283,7 +285,7 @@ def _section_within(match: re.Match[str]) -> str:
 _METHOD_RULES: tuple[_Rule, ...] = (
     (re.compile(r"section within (\S+) of the route through (.+?), led through (.+?) and cut "
                 r"to the county \((.+)\)"), _section_within),
-    (_ROUTE_WHOLE, _route),
+    (re.compile(r"route through (.+)"), _route),
     (re.compile(r"section named after (.+)"), lambda m: f"路段以 {_label(m[1])} 命名"),
     (re.compile(r"named after (.+)"), lambda m: f"以 {_label(m[1])} 命名"),
     (re.compile(r"gazetteer point of (.+?) \((\S+)\)"),

@@ -73,6 +73,11 @@ class Filters:
     search: str = ""
     prefecture_level: bool = True  # a county view also shows its prefecture's stand-ins
 
+    @property
+    def prefecture_wide(self) -> bool:
+        """Whether the view takes in projects known only by its counties' prefecture."""
+        return bool(self.counties) and self.prefecture_level
+
     def county_names(self, options: FilterOptions) -> list[str]:
         """The counties the view covers: those picked, else all of the picked prefectures."""
         if self.counties:

@@ -121,7 +121,7 @@ def render() -> None:
                              documents=contents.documents)  # fmt: skip
         return
     # Counts, the slider's year and fixed words only: no document or link text reaches markdown.
-    wide = bool(filters.counties) and filters.prefecture_level
+    wide = filters.prefecture_wide
     st.markdown(f"**{summary_line(selected, year=filters.year, lang=lang, prefecture_wide=wide)}**")
     chosen = _chosen(contents.projects)
     # The map takes the whole width until a project is chosen; then the details open

@@ -330,8 +330,8 @@ def _render_counts(
             notice(translate("view_cells_filters", lang, year=filters.year,
                              own=summary.as_of_year or "—"), kind="warning")  # fmt: skip
         return
-    wide = bool(filters.counties) and filters.prefecture_level
-    line = summary_line(selected, year=filters.year, lang=lang, prefecture_wide=wide)
+    line = summary_line(selected, year=filters.year, lang=lang,
+                        prefecture_wide=filters.prefecture_wide)  # fmt: skip
     st.markdown(f"**{translate('view_summary', lang, summary=line)}**")
 
 
